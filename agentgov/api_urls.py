@@ -1,0 +1,15 @@
+"""The one DRF router for `/api/v1/`."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from apps.registry.api import AgentSelfView, AgentViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("agents", AgentViewSet, basename="agent")
+
+urlpatterns = [
+    path("agent/me/", AgentSelfView.as_view(), name="agent-self"),
+    *router.urls,
+]

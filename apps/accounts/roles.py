@@ -1,0 +1,69 @@
+"""Roles are Django groups; what each role may do is declared here, once.
+
+Separation of duties is deliberate: an admin configures the fleet but does not approve
+actions or export evidence unless also given the reviewer or auditor role. Superusers
+may do everything.
+"""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    REVIEWER = "reviewer"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class Capability(StrEnum):
+    VIEW = "view"  # read every page and endpoint
+    DECIDE_APPROVALS = "decide_approvals"
+    EXPORT_AUDIT = "export_audit"
+    MANAGE = "manage"  # agents, keys, policies, users
+
+
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.VIEWER: frozenset({Capability.VIEW}),
+    Role.REVIEWER: frozenset({Capability.VIEW, Capability.DECIDE_APPROVALS}),
+    Role.AUDITOR: frozenset({Capability.VIEW, Capability.EXPORT_AUDIT}),
+    Role.ADMIN: frozenset({Capability.VIEW, Capability.MANAGE}),
+}
+
+ROLE_DESCRIPTIONS: dict[Role, str] = {
+    Role.VIEWER: "Reads everything.",
+    Role.REVIEWER: "Reads everything and decides approval requests.",
+    Role.AUDITOR: "Reads everything and exports the audit trail.",
+    Role.ADMIN: "Reads everything and manages agents, keys, policies and users.",
+}
+
+
+def _is_person(user) -> bool:
+    from apps.accounts.models import User
+
+    return isinstance(user, User) and user.is_authenticated and user.is_active
+
+
+def user_roles(user) -> frozenset[Role]:
+    if not _is_person(user):
+        return frozenset()
+    cached = getattr(user, "_agentgov_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(role for role in Role if role.value in names)
+        user._agentgov_roles = cached
+    return cached
+
+
+def user_capabilities(user) -> frozenset[Capability]:
+    if not _is_person(user):
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(Capability)
+    granted: set[Capability] = set()
+    for role in user_roles(user):
+        granted |= ROLE_CAPABILITIES[role]
+    return frozenset(granted)
+
+
+def user_can(user, capability: Capability) -> bool:
+    return capability in user_capabilities(user)

@@ -1,0 +1,32 @@
+from django.db import migrations
+
+CREATE = """
+CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit trail is append-only: %% on audit_auditevent is refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER audit_auditevent_append_only
+    BEFORE UPDATE OR DELETE ON audit_auditevent
+    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+"""
+
+DROP = """
+DROP TRIGGER IF EXISTS audit_auditevent_append_only ON audit_auditevent;
+DROP FUNCTION IF EXISTS audit_refuse_change();
+"""
+
+
+def _on_postgresql(sql):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0001_initial")]
+    operations = [migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP))]

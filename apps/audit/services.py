@@ -1,0 +1,68 @@
+"""The one way anything enters the audit trail."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from apps.audit.models import ActorType, AuditEvent, EventStatus, EventType
+
+SYSTEM = "system"
+"""Pass as `actor=SYSTEM` for what agentgov does on its own (beat tasks, expiry)."""
+
+
+def _actor_fields(actor) -> dict[str, Any]:
+    from apps.registry.models import Agent
+
+    if actor == SYSTEM or actor is None:
+        return {"actor_type": ActorType.SYSTEM, "actor_label": "agentgov"}
+    if isinstance(actor, Agent):
+        return {
+            "actor_type": ActorType.AGENT,
+            "actor_agent": actor,
+            "actor_label": f"agent:{actor.slug}",
+        }
+    if isinstance(actor, AbstractBaseUser):
+        return {
+            "actor_type": ActorType.USER,
+            "actor_user": actor,
+            "actor_label": actor.get_username(),
+        }
+    raise TypeError(f"an audit actor is a user, an agent or SYSTEM, not {actor!r}")
+
+
+def record(
+    *,
+    actor,
+    type: EventType | str,
+    name: str,
+    agent=None,
+    resource: str = "",
+    rationale: str = "",
+    data: Mapping[str, Any] | None = None,
+    status: EventStatus | str = EventStatus.OK,
+    occurred_at: datetime | None = None,
+    source_ip: str | None = None,
+) -> AuditEvent:
+    """Append one event to the trail.
+
+    Call it inside the same transaction as the change it describes, so that a change
+    without its audit row cannot exist. `actor` is a user, an agent, or `SYSTEM`.
+    """
+    event = AuditEvent(
+        type=type,
+        name=name,
+        status=status,
+        agent=agent,
+        resource=resource,
+        rationale=rationale,
+        data=dict(data or {}),
+        source_ip=source_ip,
+        **_actor_fields(actor),
+    )
+    if occurred_at is not None:
+        event.occurred_at = occurred_at
+    event.full_clean(exclude=["actor_user", "actor_agent", "agent"])
+    event.save(force_insert=True)
+    return event
