@@ -67,3 +67,10 @@ def user_capabilities(user) -> frozenset[Capability]:
 
 def user_can(user, capability: Capability) -> bool:
     return capability in user_capabilities(user)
+
+
+def role_group(role: Role | str):
+    """The Django group that holds a role (created by a data migration; recreated if missing)."""
+    from django.contrib.auth.models import Group
+
+    return Group.objects.get_or_create(name=Role(role).value)[0]

@@ -1,0 +1,50 @@
+"""Seed a believable demo fleet. Idempotent: an agent that exists is left alone."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.accounts.services import user_create
+from apps.registry import services
+from apps.registry.demo_fleet import FLEET, PEOPLE
+from apps.registry.models import Agent
+
+STEPS = {
+    "deploy": services.agent_deploy,
+    "pause": services.agent_pause,
+    "quarantine": services.agent_quarantine,
+    "retire": services.agent_retire,
+}
+
+
+class Command(BaseCommand):
+    help = "Create demo people and a demo fleet of agents with versions and history (idempotent)."
+
+    def handle(self, *args, **options):
+        people = {username: self._person(username, first, last, roles) for username, first, last, roles in PEOPLE}
+        created = 0
+        for spec in FLEET:
+            if Agent.objects.filter(slug=spec["slug"]).exists():
+                continue
+            self._agent(spec, people)
+            created += 1
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo fleet: {created} agents created, {len(FLEET) - created} already there."
+        ))
+
+    def _person(self, username, first, last, roles) -> User:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(actor=None, username=username, roles=roles, first_name=first,
+                               last_name=last, email=f"{username}@example.com")
+        return user
+
+    @transaction.atomic
+    def _agent(self, spec: dict, people: dict[str, User]) -> None:
+        owner = people[spec["owner"]]
+        fields = {k: v for k, v in spec.items() if k not in ("story", "owner")}
+        agent = services.agent_register(actor=owner, owner=owner, **fields)
+        for step, arguments in spec["story"]:
+            agent = STEPS[step](agent=agent, actor=owner, **arguments)
+        if agent.may_act:
+            services.agent_key_create(agent=agent, actor=owner, name="demo")

@@ -1,0 +1,84 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz_answers_without_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_checks_database_and_broker(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_naming_the_broker_when_it_is_down(client, settings):
+    from agentgov.celery import app
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/readyz")
+    finally:
+        app.conf.broker_url = original
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "ok"
+    assert response.json()["checks"]["broker"] != "ok"
+
+
+def test_openapi_schema_builds_without_warnings(tmp_path):
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(out))
+    text = out.read_text()
+    for path in ["/api/v1/agents/", "/api/v1/agents/{slug}/deploy/", "/api/v1/agents/{slug}/keys/{prefix}/"]:
+        assert path in text
+
+
+@pytest.mark.django_db
+def test_api_docs_are_served_from_our_own_static_files(admin_client):
+    response = admin_client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"cdn." not in response.content
+    assert b"/static/drf_spectacular_sidecar/" in response.content
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, **env},
+    )
+
+
+def test_deploy_check_is_clean_in_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING",
+                     DEBUG="0", SECRET_KEY="x" * 20 + "-a-real-production-secret-" + "y" * 30,
+                     ALLOWED_HOSTS="agentgov.example.com")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**env, "DEBUG": "0"},
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG=0" in result.stderr
+
+
+def test_a_bad_boolean_setting_fails_loudly():
+    result = _manage("check", DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
