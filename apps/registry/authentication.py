@@ -41,7 +41,9 @@ def _key_for(raw_key: str) -> AgentKey:
             "malformed agent key: expected 'agk_<prefix>_<secret>'"
         )
     prefix = f"{parts[0]}_{parts[1]}"
-    key = AgentKey.objects.select_related("agent").filter(prefix=prefix).first()
+    key = (
+        AgentKey.objects.select_related("agent__owner", "agent__current_version").filter(prefix=prefix).first()
+    )
     if key is None or not hmac.compare_digest(key.key_hash, hash_key(raw_key)):
         raise exceptions.AuthenticationFailed("invalid agent key")
     if key.revoked_at is not None:
@@ -60,7 +62,9 @@ def _key_for(raw_key: str) -> AgentKey:
 def _touch(key: AgentKey) -> None:
     now = timezone.now()
     resolution = timedelta(seconds=settings.AGENT_KEY_LAST_USED_RESOLUTION_SECONDS)
-    # Conditional, so a busy agent writes at most once per resolution window.
+    if key.last_used_at is not None and key.last_used_at >= now - resolution:
+        return  # recent enough: no query at all on the hot path
+    # Conditional, so concurrent requests of a busy agent write once per resolution window.
     AgentKey.objects.filter(pk=key.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - resolution)
     ).update(last_used_at=now)

@@ -82,3 +82,15 @@ def test_a_bad_boolean_setting_fails_loudly():
     result = _manage("check", DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_every_environment_variable_is_documented_in_env_example():
+    import re
+
+    read = set()
+    for source in [ROOT / "agentgov" / "settings.py", ROOT / "Procfile", ROOT / "Makefile"]:
+        read |= set(re.findall(r'env_\w+\(\s*"([A-Z_]+)"', source.read_text()))
+        read |= set(re.findall(r"\$\{?\$?\{?([A-Z][A-Z_]+):-", source.read_text()))
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    assert {"DEBUG", "DATABASE_URL", "CELERY_BROKER_URL", "AGENTGOV_BIND"} <= read, read
+    assert read - documented == set()
