@@ -38,7 +38,9 @@ def exception_handler(exc, context):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = _field_errors_body(_plain(detail))
     else:
-        detail = response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data
+        detail = (
+            response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data
+        )
         response.data = {"error": _first_message(detail), "field": None}
     return response
 

@@ -228,9 +228,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "agentgov@localhost")
 # --- agentgov -------------------------------------------------------------------------
 # How often an agent key's last-used time is written: a busy agent must not turn every
 # request into an UPDATE.
-AGENT_KEY_LAST_USED_RESOLUTION_SECONDS = env_int(
-    "AGENT_KEY_LAST_USED_RESOLUTION_SECONDS", 60, minimum=0
-)
+AGENT_KEY_LAST_USED_RESOLUTION_SECONDS = env_int("AGENT_KEY_LAST_USED_RESOLUTION_SECONDS", 60, minimum=0)
 AGENT_KEY_DEFAULT_TTL_DAYS = env_int("AGENT_KEY_DEFAULT_TTL_DAYS", 90, minimum=0)
 
 LOGGING = {

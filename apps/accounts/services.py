@@ -11,12 +11,26 @@ from apps.audit.services import SYSTEM, record
 
 
 @transaction.atomic
-def user_create(*, actor, username: str, roles: list[Role] | tuple[Role, ...] = (), email: str = "",
-                password: str | None = None, is_superuser: bool = False, first_name: str = "",
-                last_name: str = "") -> User:
+def user_create(
+    *,
+    actor,
+    username: str,
+    roles: list[Role] | tuple[Role, ...] = (),
+    email: str = "",
+    password: str | None = None,
+    is_superuser: bool = False,
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
     """Create a user holding `roles`; without a password the account cannot log in."""
-    user = User(username=username, email=email, is_superuser=is_superuser, is_staff=is_superuser,
-                first_name=first_name, last_name=last_name)
+    user = User(
+        username=username,
+        email=email,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+        first_name=first_name,
+        last_name=last_name,
+    )
     if password:
         user.set_password(password)
     else:

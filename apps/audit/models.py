@@ -97,12 +97,8 @@ class AuditEvent(models.Model):
                 name="audit_actor_matches_type",
                 condition=(
                     models.Q(actor_type="user", actor_user__isnull=False, actor_agent__isnull=True)
-                    | models.Q(
-                        actor_type="agent", actor_agent__isnull=False, actor_user__isnull=True
-                    )
-                    | models.Q(
-                        actor_type="system", actor_user__isnull=True, actor_agent__isnull=True
-                    )
+                    | models.Q(actor_type="agent", actor_agent__isnull=False, actor_user__isnull=True)
+                    | models.Q(actor_type="system", actor_user__isnull=True, actor_agent__isnull=True)
                 ),
             ),
         ]

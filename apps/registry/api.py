@@ -146,9 +146,7 @@ class AgentViewSet(
         reason = request.query_params.get("reason") or (
             request.data.get("reason", "") if isinstance(request.data, dict) else ""
         )
-        key = services.agent_key_revoke(
-            key=self._key(prefix), actor=request.user, reason=str(reason)
-        )
+        key = services.agent_key_revoke(key=self._key(prefix), actor=request.user, reason=str(reason))
         return Response(KeyOut(key).data)
 
     @extend_schema(request=KeyRotateIn, responses={201: KeyCreatedOut})

@@ -37,12 +37,12 @@ class AgentPrincipal:
 def _key_for(raw_key: str) -> AgentKey:
     parts = raw_key.split("_")
     if len(parts) < 3 or parts[0] != KEY_SCHEME:
-        raise exceptions.AuthenticationFailed(
-            "malformed agent key: expected 'agk_<prefix>_<secret>'"
-        )
+        raise exceptions.AuthenticationFailed("malformed agent key: expected 'agk_<prefix>_<secret>'")
     prefix = f"{parts[0]}_{parts[1]}"
     key = (
-        AgentKey.objects.select_related("agent__owner", "agent__current_version").filter(prefix=prefix).first()
+        AgentKey.objects.select_related("agent__owner", "agent__current_version")
+        .filter(prefix=prefix)
+        .first()
     )
     if key is None or not hmac.compare_digest(key.key_hash, hash_key(raw_key)):
         raise exceptions.AuthenticationFailed("invalid agent key")
@@ -53,9 +53,7 @@ def _key_for(raw_key: str) -> AgentKey:
             f"agent key {key.prefix} expired at {key.expires_at:%Y-%m-%dT%H:%M:%SZ}"
         )
     if key.agent.status == AgentStatus.RETIRED:
-        raise exceptions.PermissionDenied(
-            f"agent {key.agent.slug!r} is retired; its keys no longer work"
-        )
+        raise exceptions.PermissionDenied(f"agent {key.agent.slug!r} is retired; its keys no longer work")
     return key
 
 
@@ -101,9 +99,7 @@ class AgentMayReport(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         if _agent_of(request) is None:
-            raise exceptions.NotAuthenticated(
-                "an agent key is required: send 'Authorization: Bearer <key>'"
-            )
+            raise exceptions.NotAuthenticated("an agent key is required: send 'Authorization: Bearer <key>'")
         return True
 
 

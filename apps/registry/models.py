@@ -3,9 +3,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-VERSION_LABEL_PATTERN = (
-    r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
-)
+VERSION_LABEL_PATTERN = r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
 version_label_validator = RegexValidator(
     VERSION_LABEL_PATTERN,
     "a version label is semantic: MAJOR.MINOR.PATCH, e.g. 1.4.0 or 2.0.0-rc.1",
@@ -48,25 +46,17 @@ class Agent(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     purpose = models.TextField(blank=True, help_text="What the agent is for, in a sentence or two.")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_agents"
-    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_agents")
     team = models.CharField(max_length=100, blank=True)
     risk_tier = models.CharField(max_length=10, choices=RiskTier.choices)
-    environment = models.CharField(
-        max_length=12, choices=Environment.choices, default=Environment.PRODUCTION
-    )
+    environment = models.CharField(max_length=12, choices=Environment.choices, default=Environment.PRODUCTION)
     tags = models.JSONField(default=list, blank=True)
-    status = models.CharField(
-        max_length=12, choices=AgentStatus.choices, default=AgentStatus.REGISTERED
-    )
+    status = models.CharField(max_length=12, choices=AgentStatus.choices, default=AgentStatus.REGISTERED)
     status_changed_at = models.DateTimeField(default=timezone.now)
     current_version = models.ForeignKey(
         "AgentVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -93,14 +83,10 @@ class AgentVersion(models.Model):
     agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="versions")
     label = models.CharField(max_length=64, validators=[version_label_validator])
     model = models.CharField(max_length=200, help_text="The model it runs, e.g. gpt-4.1")
-    config_digest = models.CharField(
-        max_length=71, blank=True, validators=[config_digest_validator]
-    )
+    config_digest = models.CharField(max_length=71, blank=True, validators=[config_digest_validator])
     declared_tools = models.JSONField(default=list, blank=True)
     changelog = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     deployed_at = models.DateTimeField(
         null=True, blank=True, help_text="When this version was last deployed."
@@ -108,9 +94,7 @@ class AgentVersion(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["agent", "label"], name="agent_version_label_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["agent", "label"], name="agent_version_label_unique")]
 
     def __str__(self) -> str:
         return f"{self.agent.slug}@{self.label}"
@@ -123,9 +107,7 @@ class AgentKey(models.Model):
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)
     name = models.CharField(max_length=100, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)

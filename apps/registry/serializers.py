@@ -50,15 +50,11 @@ class _AgentFields(StrictSerializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
     purpose = serializers.CharField(required=False, allow_blank=True)
-    owner = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.filter(is_active=True)
-    )
+    owner = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
     team = serializers.CharField(required=False, allow_blank=True, max_length=100)
     risk_tier = serializers.ChoiceField(choices=RiskTier.choices)
     environment = serializers.ChoiceField(choices=Environment.choices, required=False)
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=50
-    )
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
     reason = REASON
 
 
@@ -89,9 +85,7 @@ class VersionCreateIn(VersionFieldsIn):
 
 
 class DeployIn(VersionFieldsIn):
-    version = serializers.CharField(
-        max_length=64, help_text="Label to deploy; created if new (give model)."
-    )
+    version = serializers.CharField(max_length=64, help_text="Label to deploy; created if new (give model).")
     reason = REASON
 
 
@@ -135,7 +129,5 @@ class KeyCreateIn(StrictSerializer):
 
 
 class KeyRotateIn(StrictSerializer):
-    grace_minutes = serializers.IntegerField(
-        required=False, default=0, min_value=0, max_value=10080
-    )
+    grace_minutes = serializers.IntegerField(required=False, default=0, min_value=0, max_value=10080)
     reason = REASON

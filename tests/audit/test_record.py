@@ -47,7 +47,11 @@ def test_the_orm_refuses_to_change_or_delete_events(admin):
 )
 def test_postgresql_refuses_raw_update_and_delete(admin, sql):
     record(actor=admin, type="change", name="original")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql)
     assert AuditEvent.objects.get().name == "original"
 

@@ -8,11 +8,19 @@ from apps.registry.services.keys import hash_key
 
 pytestmark = pytest.mark.django_db
 
-NEW_AGENT = {"slug": "support-bot", "name": "Support bot", "risk_tier": "low", "team": "support", "tags": ["zendesk"]}
+NEW_AGENT = {
+    "slug": "support-bot",
+    "name": "Support bot",
+    "risk_tier": "low",
+    "team": "support",
+    "tags": ["zendesk"],
+}
 
 
 def test_admin_registers_an_agent(api_as, admin):
-    response = api_as(user=admin).post("/api/v1/agents/", {**NEW_AGENT, "owner": admin.username}, format="json")
+    response = api_as(user=admin).post(
+        "/api/v1/agents/", {**NEW_AGENT, "owner": admin.username}, format="json"
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["slug"] == "support-bot"
@@ -51,7 +59,9 @@ def test_duplicate_slug_is_refused_with_400(api_as, admin, live_agent):
 
 def test_list_filters_by_status_tier_team_and_search(api_as, admin, agent_factory):
     agent_factory(slug="a1", status=AgentStatus.ACTIVE, risk_tier="high", team="payments")
-    agent_factory(slug="a2", status=AgentStatus.PAUSED, risk_tier="low", team="support", description="handles refunds")
+    agent_factory(
+        slug="a2", status=AgentStatus.PAUSED, risk_tier="low", team="support", description="handles refunds"
+    )
     client = api_as("viewer")
 
     def slugs(query):
@@ -68,7 +78,9 @@ def test_list_filters_by_status_tier_team_and_search(api_as, admin, agent_factor
 
 def test_patch_updates_fields_but_never_the_slug(api_as, admin, live_agent):
     client = api_as(user=admin)
-    response = client.patch(f"/api/v1/agents/{live_agent.slug}/", {"team": "payments", "reason": "reorg"}, format="json")
+    response = client.patch(
+        f"/api/v1/agents/{live_agent.slug}/", {"team": "payments", "reason": "reorg"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["team"] == "payments"
     response = client.patch(f"/api/v1/agents/{live_agent.slug}/", {"slug": "renamed"}, format="json")
@@ -79,7 +91,9 @@ def test_patch_updates_fields_but_never_the_slug(api_as, admin, live_agent):
 def test_deploy_creates_and_rolls_back_versions(api_as, admin, live_agent):
     client = api_as(user=admin)
     url = f"/api/v1/agents/{live_agent.slug}/deploy/"
-    response = client.post(url, {"version": "1.1.0", "model": "gpt-4.1", "declared_tools": ["stripe.refund"]}, format="json")
+    response = client.post(
+        url, {"version": "1.1.0", "model": "gpt-4.1", "declared_tools": ["stripe.refund"]}, format="json"
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["current_version"]["label"] == "1.1.0"
     response = client.post(url, {"version": "1.0.0", "reason": "refund loop"}, format="json")
@@ -105,7 +119,10 @@ def test_lifecycle_actions_change_status_with_a_reason(api_as, admin, live_agent
         f"/api/v1/agents/{live_agent.slug}/{action}/", {"reason": "drill"}, format="json"
     )
     assert response.status_code == 200
-    assert response.json()["status"] == {"pause": "paused", "quarantine": "quarantined", "retire": "retired"}[action]
+    assert (
+        response.json()["status"]
+        == {"pause": "paused", "quarantine": "quarantined", "retire": "retired"}[action]
+    )
 
 
 def test_lifecycle_action_without_reason_is_a_400(api_as, admin, live_agent):
@@ -159,7 +176,9 @@ def test_revoke_and_rotate_keys(api_as, admin, live_agent):
     client = api_as(user=admin)
     first = client.post(f"/api/v1/agents/{live_agent.slug}/keys/", {}, format="json").json()
     rotated = client.post(
-        f"/api/v1/agents/{live_agent.slug}/keys/{first['prefix']}/rotate/", {"grace_minutes": 10}, format="json"
+        f"/api/v1/agents/{live_agent.slug}/keys/{first['prefix']}/rotate/",
+        {"grace_minutes": 10},
+        format="json",
     )
     assert rotated.status_code == 201
     new = rotated.json()

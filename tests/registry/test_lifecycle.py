@@ -17,8 +17,13 @@ def _events(agent):
 
 def test_register_creates_a_registered_agent_and_an_audit_event(admin):
     agent = services.agent_register(
-        actor=admin, slug="code-review", name="Code review", owner=admin, risk_tier="medium",
-        tags=["GitHub", "review", "github"], reason="new pilot",
+        actor=admin,
+        slug="code-review",
+        name="Code review",
+        owner=admin,
+        risk_tier="medium",
+        tags=["GitHub", "review", "github"],
+        reason="new pilot",
     )
     assert agent.status == AgentStatus.REGISTERED
     assert agent.tags == ["github", "review"]
@@ -29,8 +34,12 @@ def test_register_creates_a_registered_agent_and_an_audit_event(admin):
 
 @pytest.mark.parametrize(
     ("field", "overrides"),
-    [("name", {"name": ""}), ("risk_tier", {"risk_tier": "extreme"}), ("slug", {"slug": "Not A Slug"}),
-     ("environment", {"environment": "mars"})],
+    [
+        ("name", {"name": ""}),
+        ("risk_tier", {"risk_tier": "extreme"}),
+        ("slug", {"slug": "Not A Slug"}),
+        ("environment", {"environment": "mars"}),
+    ],
 )
 def test_register_refuses_bad_input_naming_the_field_and_writes_nothing(admin, field, overrides):
     fields = {"slug": "ok-agent", "name": "Ok", "owner": admin, "risk_tier": "low", **overrides}
@@ -50,22 +59,35 @@ def test_register_refuses_a_duplicate_slug(admin, live_agent):
 
 def test_register_refuses_a_malformed_tag(admin):
     with pytest.raises(ApplicationError, match="tag 'has space'") as refused:
-        services.agent_register(actor=admin, slug="a", name="A", owner=admin, risk_tier="low", tags=["has space"])
+        services.agent_register(
+            actor=admin, slug="a", name="A", owner=admin, risk_tier="low", tags=["has space"]
+        )
     assert refused.value.field == "tags"
 
 
 def test_first_deploy_activates_the_agent_and_records_the_version(admin):
     agent = services.agent_register(actor=admin, slug="a", name="A", owner=admin, risk_tier="low")
     agent = services.agent_deploy(
-        agent=agent, actor=admin, version="1.0.0", model="gpt-4.1", declared_tools=["github.comment", "github.read"],
-        config_digest="sha256:" + "ab" * 32, changelog="first", reason="go live",
+        agent=agent,
+        actor=admin,
+        version="1.0.0",
+        model="gpt-4.1",
+        declared_tools=["github.comment", "github.read"],
+        config_digest="sha256:" + "ab" * 32,
+        changelog="first",
+        reason="go live",
     )
     assert agent.status == AgentStatus.ACTIVE
     assert agent.current_version.label == "1.0.0"
     assert agent.current_version.deployed_at is not None
     assert _events(agent) == ["agent.registered", "agent.version_created", "agent.deployed"]
     deployed = AuditEvent.objects.get(agent=agent, name="agent.deployed")
-    assert deployed.data == {"from_status": "registered", "to_status": "active", "from_version": None, "to_version": "1.0.0"}
+    assert deployed.data == {
+        "from_status": "registered",
+        "to_status": "active",
+        "from_version": None,
+        "to_version": "1.0.0",
+    }
     assert deployed.rationale == "go live"
 
 
@@ -123,7 +145,11 @@ def test_pause_resume_quarantine_release_retire_walk(admin, live_agent):
     agent = services.agent_retire(agent=agent, actor=admin, reason="replaced")
     assert agent.status == AgentStatus.RETIRED
     assert _events(agent)[-5:] == [
-        "agent.paused", "agent.resumed", "agent.quarantined", "agent.released", "agent.retired"
+        "agent.paused",
+        "agent.resumed",
+        "agent.quarantined",
+        "agent.released",
+        "agent.retired",
     ]
     quarantined = AuditEvent.objects.get(agent=agent, name="agent.quarantined")
     assert (quarantined.actor_label, quarantined.rationale) == (admin.username, "leaked data")
@@ -154,7 +180,10 @@ def test_every_transition_from_retired_is_refused(admin, live_agent, action):
 
 @pytest.mark.parametrize(
     ("action", "message"),
-    [("resume", "resume is allowed only from paused"), ("release", "release is allowed only from quarantined")],
+    [
+        ("resume", "resume is allowed only from paused"),
+        ("release", "release is allowed only from quarantined"),
+    ],
 )
 def test_illegal_transitions_name_the_rule(admin, live_agent, action, message):
     with pytest.raises(ConflictError, match=message):
@@ -173,7 +202,9 @@ def test_retire_revokes_every_key(admin, live_agent):
 
 def test_update_records_a_diff_and_refuses_slug_changes(admin, live_agent, make_user):
     new_owner = make_user("viewer")
-    agent = services.agent_update(agent=live_agent, actor=admin, team="payments", owner=new_owner, reason="reorg")
+    agent = services.agent_update(
+        agent=live_agent, actor=admin, team="payments", owner=new_owner, reason="reorg"
+    )
     event = AuditEvent.objects.filter(agent=agent).latest("id")
     assert event.name == "agent.updated"
     assert event.data["changes"]["team"] == ["", "payments"]

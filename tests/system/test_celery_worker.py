@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.skipif(
-        connection.vendor == "sqlite", reason="a worker process cannot share the in-memory SQLite test database"
+        connection.vendor == "sqlite",
+        reason="a worker process cannot share the in-memory SQLite test database",
     ),
 ]
 
@@ -41,7 +42,11 @@ def celery_process(*args: str):
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "agentgov", *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         yield process
@@ -59,8 +64,17 @@ def celery_process(*args: str):
 def worker_queue(transactional_db):
     """A worker consuming a private queue, so no other worker on the broker takes our tasks."""
     queue = f"agentgov-test-{uuid.uuid4().hex[:8]}"
-    with celery_process("worker", "-Q", queue, "--pool=solo", "--loglevel=INFO",
-                        "--without-mingle", "--without-gossip", "-n", f"{queue}@%h"):
+    with celery_process(
+        "worker",
+        "-Q",
+        queue,
+        "--pool=solo",
+        "--loglevel=INFO",
+        "--without-mingle",
+        "--without-gossip",
+        "-n",
+        f"{queue}@%h",
+    ):
         yield queue
 
 

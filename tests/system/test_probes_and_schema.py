@@ -55,15 +55,25 @@ def test_api_docs_are_served_from_our_own_static_files(admin_client):
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, **env},
     )
 
 
 def test_deploy_check_is_clean_in_production_settings():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING",
-                     DEBUG="0", SECRET_KEY="x" * 20 + "-a-real-production-secret-" + "y" * 30,
-                     ALLOWED_HOSTS="agentgov.example.com")
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY="x" * 20 + "-a-real-production-secret-" + "y" * 30,
+        ALLOWED_HOSTS="agentgov.example.com",
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
 
@@ -71,7 +81,11 @@ def test_deploy_check_is_clean_in_production_settings():
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**env, "DEBUG": "0"},
     )
     assert result.returncode != 0

@@ -111,9 +111,7 @@ def agent_update(*, agent: Agent, actor, reason: str = "", **changes: Any) -> Ag
     agent.full_clean()
     after = _snapshot(agent)
     diff = {
-        field: [before[field], after[field]]
-        for field in EDITABLE_FIELDS
-        if before[field] != after[field]
+        field: [before[field], after[field]] for field in EDITABLE_FIELDS if before[field] != after[field]
     }
     if not diff:
         return agent

@@ -107,9 +107,7 @@ def agent_key_rotate(
     """Replace a key. The old one is revoked now, or keeps working for `grace_minutes`
     so a running agent can pick up the new key without a failed request."""
     if grace_minutes < 0 or grace_minutes > 7 * 24 * 60:
-        raise ApplicationError(
-            "grace_minutes must be between 0 and 10080 (one week)", field="grace_minutes"
-        )
+        raise ApplicationError("grace_minutes must be between 0 and 10080 (one week)", field="grace_minutes")
     old = AgentKey.objects.select_for_update(of=("self",)).select_related("agent").get(pk=key.pk)
     if not old.is_usable:
         raise ConflictError(

@@ -30,11 +30,7 @@ def allowed_actions(agent: Agent) -> list[str]:
 
 
 def _lock_for(agent: Agent, action: str) -> Agent:
-    locked = (
-        Agent.objects.select_for_update(of=("self",))
-        .select_related("current_version")
-        .get(pk=agent.pk)
-    )
+    locked = Agent.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=agent.pk)
     if locked.status not in ALLOWED_FROM[action]:
         raise ConflictError(_refusal(locked, action), field="status")
     return locked
@@ -81,9 +77,7 @@ def _clean_tools(tools: Iterable[str] | None) -> list[str]:
     if tools is None:
         return []
     if isinstance(tools, str) or not all(isinstance(t, str) and t.strip() for t in tools):
-        raise ApplicationError(
-            "declared_tools must be a list of tool names", field="declared_tools"
-        )
+        raise ApplicationError("declared_tools must be a list of tool names", field="declared_tools")
     return sorted({t.strip() for t in tools})
 
 
@@ -101,13 +95,9 @@ def agent_version_create(
     """Record a new version of an agent without deploying it."""
     agent = Agent.objects.select_for_update().get(pk=agent.pk)
     if agent.status == S.RETIRED:
-        raise ConflictError(
-            f"agent {agent.slug!r} is retired; it gets no new versions", field="status"
-        )
+        raise ConflictError(f"agent {agent.slug!r} is retired; it gets no new versions", field="status")
     if agent.versions.filter(label=label).exists():
-        raise ApplicationError(
-            f"agent {agent.slug!r} already has a version {label!r}", field="version"
-        )
+        raise ApplicationError(f"agent {agent.slug!r} already has a version {label!r}", field="version")
     version = AgentVersion(
         agent=agent,
         label=label,
@@ -131,9 +121,7 @@ def agent_version_create(
 
 
 @transaction.atomic
-def agent_deploy(
-    *, agent: Agent, actor, version: str, reason: str = "", **new_version: Any
-) -> Agent:
+def agent_deploy(*, agent: Agent, actor, version: str, reason: str = "", **new_version: Any) -> Agent:
     """Deploy a version by label. An unknown label is created from `new_version` fields
     (model required); a known one is redeployed, which is how a rollback is done."""
     agent = _lock_for(agent, "deploy")
@@ -151,9 +139,7 @@ def agent_deploy(
         target = existing
     previous = agent.current_version
     if previous is not None and previous.pk == target.pk:
-        raise ConflictError(
-            f"version {version!r} is already deployed on {agent.slug!r}", field="version"
-        )
+        raise ConflictError(f"version {version!r} is already deployed on {agent.slug!r}", field="version")
     is_rollback = previous is not None and target.created_at < previous.created_at
     target.deployed_at = timezone.now()
     target.save(update_fields=["deployed_at"])
@@ -240,6 +226,4 @@ def agent_retire(*, agent: Agent, actor, reason: str) -> Agent:
     agent = _lock_for(agent, "retire")
     for key in agent.keys.filter(revoked_at__isnull=True):
         agent_key_revoke(key=key, actor=actor, reason=f"agent retired: {reason}")
-    return _change_status(
-        agent=agent, actor=actor, to=S.RETIRED, event="agent.retired", reason=reason
-    )
+    return _change_status(agent=agent, actor=actor, to=S.RETIRED, event="agent.retired", reason=reason)

@@ -18,15 +18,24 @@ class Command(BaseCommand):
         password_file = settings.VAR_DIR / f"demo-{username}-password"
         if not User.objects.filter(username=username).exists():
             password = random_password()
-            user_create(actor=None, username=username, password=password, is_superuser=True,
-                        roles=list(Role), first_name="Demo", last_name="Admin")
+            user_create(
+                actor=None,
+                username=username,
+                password=password,
+                is_superuser=True,
+                roles=list(Role),
+                first_name="Demo",
+                last_name="Admin",
+            )
             password_file.write_text(password + "\n")
             password_file.chmod(0o600)
         if password_file.exists():
             password = password_file.read_text().strip()
-            self.stdout.write(self.style.SUCCESS(
-                f"Demo admin login: username {username!r}, password {password!r} (kept in {password_file})"
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo admin login: username {username!r}, password {password!r} (kept in {password_file})"
+                )
+            )
         else:
             self.stdout.write(
                 f"User {username!r} already exists; its password is unchanged "

@@ -21,22 +21,30 @@ class Command(BaseCommand):
     help = "Create demo people and a demo fleet of agents with versions and history (idempotent)."
 
     def handle(self, *args, **options):
-        people = {username: self._person(username, first, last, roles) for username, first, last, roles in PEOPLE}
+        people = {
+            username: self._person(username, first, last, roles) for username, first, last, roles in PEOPLE
+        }
         created = 0
         for spec in FLEET:
             if Agent.objects.filter(slug=spec["slug"]).exists():
                 continue
             self._agent(spec, people)
             created += 1
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo fleet: {created} agents created, {len(FLEET) - created} already there."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo fleet: {created} agents created, {len(FLEET) - created} already there.")
+        )
 
     def _person(self, username, first, last, roles) -> User:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = user_create(actor=None, username=username, roles=roles, first_name=first,
-                               last_name=last, email=f"{username}@example.com")
+            user = user_create(
+                actor=None,
+                username=username,
+                roles=roles,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@example.com",
+            )
         return user
 
     @transaction.atomic
