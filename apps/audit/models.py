@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -42,8 +44,12 @@ class AuditEvent(models.Model):
 
     Written only through `apps.audit.services.record()`. On PostgreSQL a trigger also
     refuses UPDATE and DELETE, so the guarantee does not rest on the ORM alone.
+
+    Tamper evidence: the events about one agent form a hash chain (`seq`, `prev_hash`,
+    `hash`, see `apps.audit.chain`); events about no agent form the global chain.
     """
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     occurred_at = models.DateTimeField(default=timezone.now)
     recorded_at = models.DateTimeField(auto_now_add=True)
     type = models.CharField(max_length=16, choices=EventType.choices)
@@ -83,6 +89,10 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     source_ip = models.GenericIPAddressField(null=True, blank=True)
 
+    seq = models.PositiveBigIntegerField(help_text="Position in its chain, from 1.")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
@@ -93,6 +103,12 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor_user", "-occurred_at"], name="audit_actor_user_time"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "seq"], condition=models.Q(agent__isnull=False), name="audit_agent_chain_seq"
+            ),
+            models.UniqueConstraint(
+                fields=["seq"], condition=models.Q(agent__isnull=True), name="audit_global_chain_seq"
+            ),
             models.CheckConstraint(
                 name="audit_actor_matches_type",
                 condition=(
@@ -114,3 +130,34 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("the audit trail is append-only: audit events cannot be deleted")
+
+
+class ChainHead(models.Model):
+    """The newest link of one chain. Locking this row serialises appends to the chain."""
+
+    key = models.CharField(max_length=40, unique=True, help_text="agent:<id>, or global")
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.seq}"
+
+
+class IntegrityCheck(models.Model):
+    """One run of the chain verification, kept so the audit page can show the last one."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=100, help_text="all chains, or agent:<slug>")
+    chains_checked = models.PositiveIntegerField(default=0)
+    events_checked = models.PositiveBigIntegerField(default=0)
+    ok = models.BooleanField(default=False)
+    problem = models.TextField(blank=True, help_text="The first broken or missing event, if any.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"{self.scope} {'ok' if self.ok else 'BROKEN'} at {self.started_at:%Y-%m-%d %H:%M}"

@@ -5,8 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
 
-from apps.audit.models import ActorType, AuditEvent, EventStatus, EventType
+from apps.audit.chain import GENESIS_HASH, as_stored_json, chain_key, event_hash
+from apps.audit.models import ActorType, AuditEvent, ChainHead, EventStatus, EventType
 
 SYSTEM = "system"
 """Pass as `actor=SYSTEM` for what agentgov does on its own (beat tasks, expiry)."""
@@ -32,6 +34,21 @@ def _actor_fields(actor) -> dict[str, Any]:
     raise TypeError(f"an audit actor is a user, an agent or SYSTEM, not {actor!r}")
 
 
+def _locked_head(agent_id: int | None) -> ChainHead:
+    """The chain's head row, locked until the transaction ends (created on first use)."""
+    key = chain_key(agent_id)
+    head = ChainHead.objects.select_for_update().filter(key=key).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                ChainHead.objects.create(key=key, seq=0, hash=GENESIS_HASH)
+        except IntegrityError:
+            pass  # another writer created it first; lock theirs
+        head = ChainHead.objects.select_for_update().get(key=key)
+    return head
+
+
+@transaction.atomic
 def record(
     *,
     actor,
@@ -48,7 +65,8 @@ def record(
     """Append one event to the trail.
 
     Call it inside the same transaction as the change it describes, so that a change
-    without its audit row cannot exist. `actor` is a user, an agent, or `SYSTEM`.
+    without its audit row cannot exist. `actor` is a user, an agent, or `SYSTEM`. The event
+    is linked into its agent's hash chain (or the global chain) under the head's lock.
     """
     event = AuditEvent(
         type=type,
@@ -57,12 +75,17 @@ def record(
         agent=agent,
         resource=resource,
         rationale=rationale,
-        data=dict(data or {}),
+        data=as_stored_json(dict(data or {})),
         source_ip=source_ip,
         **_actor_fields(actor),
     )
     if occurred_at is not None:
         event.occurred_at = occurred_at
-    event.full_clean(exclude=["actor_user", "actor_agent", "agent"])
+    event.full_clean(exclude=["actor_user", "actor_agent", "agent", "seq", "prev_hash", "hash"])
+    head = _locked_head(event.agent_id)
+    event.seq, event.prev_hash = head.seq + 1, head.hash
+    event.hash = event_hash(event)
     event.save(force_insert=True)
+    head.seq, head.hash = event.seq, event.hash
+    head.save(update_fields=["seq", "hash", "updated_at"])
     return event
