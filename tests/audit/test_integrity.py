@@ -1,5 +1,7 @@
 """Tamper evidence: the hash chains catch altered, removed and truncated events."""
 
+from itertools import pairwise
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -36,7 +38,7 @@ def test_events_are_chained_per_agent(history):
     events = list(AuditEvent.objects.filter(agent=history).order_by("seq"))
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert events[0].prev_hash == GENESIS_HASH
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in pairwise(events):
         assert after.prev_hash == before.hash
     assert all(event_hash(e) == e.hash for e in events)
     head = ChainHead.objects.get(key=f"agent:{history.pk}")
