@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from apps.audit.api import EventIngestView
 from apps.registry.api import AgentSelfView, AgentViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -11,5 +12,6 @@ router.register("agents", AgentViewSet, basename="agent")
 
 urlpatterns = [
     path("agent/me/", AgentSelfView.as_view(), name="agent-self"),
+    path("events/", EventIngestView.as_view(), name="event-ingest"),
     *router.urls,
 ]

@@ -231,6 +231,65 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "agentgov@localhost")
 AGENT_KEY_LAST_USED_RESOLUTION_SECONDS = env_int("AGENT_KEY_LAST_USED_RESOLUTION_SECONDS", 60, minimum=0)
 AGENT_KEY_DEFAULT_TTL_DAYS = env_int("AGENT_KEY_DEFAULT_TTL_DAYS", 90, minimum=0)
 
+
+# --- Audit trail ----------------------------------------------------------------------
+def _audit_signing_key() -> str:
+    key = env_str("AUDIT_SIGNING_KEY")
+    if key:
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured("AUDIT_SIGNING_KEY must be set when DEBUG=0")
+    key_file = VAR_DIR / "audit_signing_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+AUDIT_SIGNING_KEY = _audit_signing_key()
+# Six months is the EU AI Act's minimum for logs of high-risk systems; shorter needs intent.
+AUDIT_RETENTION_MINIMUM_DAYS = 183
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400, minimum=1)
+if AUDIT_RETENTION_DAYS < AUDIT_RETENTION_MINIMUM_DAYS and not env_bool("AUDIT_RETENTION_ALLOW_SHORT", False):
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS={AUDIT_RETENTION_DAYS} is under {AUDIT_RETENTION_MINIMUM_DAYS} days (six months, "
+        "the EU AI Act minimum for high-risk system logs); set AUDIT_RETENTION_ALLOW_SHORT=1 to override"
+    )
+AUDIT_REDACT_KEYS = env_list(
+    "AUDIT_REDACT_KEYS",
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "authorization",
+        "cookie",
+        "private_key",
+        "access_key",
+        "session_id",
+        "credentials",
+    ],
+)
+AUDIT_REDACT_PATTERNS = env_list(
+    "AUDIT_REDACT_PATTERNS",
+    [
+        "private_key",
+        "bearer_token",
+        "jwt",
+        "aws_access_key",
+        "google_api_key",
+        "github_token",
+        "slack_token",
+        "agentgov_key",
+        "card_number",
+    ],
+)
+AUDIT_MAX_BATCH_EVENTS = 1000
+AUDIT_MAX_BODY_BYTES = 5 * 1024 * 1024
+AUDIT_MAX_FUTURE_SKEW_SECONDS = 300
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -8,6 +8,7 @@ removing or reordering any row breaks every hash after it; `verify_audit` finds 
 import hashlib
 import json
 from datetime import UTC
+from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -33,6 +34,22 @@ HASHED_FIELDS = (
     "source_ip",
     "seq",
     "prev_hash",
+    "client_id",
+    "content_hash",
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "input",
+    "output",
+    "duration_ms",
+    "cost_usd",
+    "tokens_in",
+    "tokens_out",
+    "alternatives",
+    "chosen",
+    "action_id",
+    "attributes",
+    "redactions",
 )
 
 
@@ -45,7 +62,12 @@ def as_stored_json(value):
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
+COST_QUANTUM = Decimal("0.000001")  # the column's precision
+
+
 def _canonical_value(value):
+    if isinstance(value, Decimal):
+        return format(value.quantize(COST_QUANTUM), "f")
     if hasattr(value, "astimezone"):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if value is None or isinstance(value, int | str | bool | dict | list | float):

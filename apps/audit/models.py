@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -89,6 +90,32 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     source_ip = models.GenericIPAddressField(null=True, blank=True)
 
+    # What agents report (see apps.audit.ingest); empty on changes made through agentgov.
+    client_id = models.CharField(
+        max_length=64, blank=True, help_text="The agent's own id for the event; makes resends safe."
+    )
+    content_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of what the agent sent.")
+    trace_id = models.CharField(max_length=64, blank=True)
+    span_id = models.CharField(max_length=64, blank=True)
+    parent_span_id = models.CharField(max_length=64, blank=True)
+    input = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    output = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    duration_ms = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
+    cost_usd = models.DecimalField(
+        max_digits=18, decimal_places=6, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    tokens_in = models.PositiveIntegerField(null=True, blank=True)
+    tokens_out = models.PositiveIntegerField(null=True, blank=True)
+    alternatives = models.JSONField(
+        null=True, blank=True, help_text="For decisions: [{option, score?, reason?}]."
+    )
+    chosen = models.TextField(blank=True)
+    action_id = models.CharField(max_length=64, blank=True, help_text="The governed action it belongs to.")
+    attributes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    redactions = models.JSONField(
+        default=list, blank=True, help_text="Where secrets were replaced before storage: [{path, kind}]."
+    )
+
     seq = models.PositiveBigIntegerField(help_text="Position in its chain, from 1.")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
@@ -101,6 +128,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["agent", "-occurred_at", "-id"], name="audit_agent_time"),
             models.Index(fields=["-occurred_at", "-id"], name="audit_time"),
             models.Index(fields=["actor_user", "-occurred_at"], name="audit_actor_user_time"),
+            models.Index(
+                fields=["trace_id", "occurred_at"], condition=~models.Q(trace_id=""), name="audit_trace"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -108,6 +138,9 @@ class AuditEvent(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["seq"], condition=models.Q(agent__isnull=True), name="audit_global_chain_seq"
+            ),
+            models.UniqueConstraint(
+                fields=["agent", "client_id"], condition=~models.Q(client_id=""), name="audit_agent_client_id"
             ),
             models.CheckConstraint(
                 name="audit_actor_matches_type",

@@ -34,7 +34,7 @@ def _actor_fields(actor) -> dict[str, Any]:
     raise TypeError(f"an audit actor is a user, an agent or SYSTEM, not {actor!r}")
 
 
-def _locked_head(agent_id: int | None) -> ChainHead:
+def locked_chain_head(agent_id: int | None) -> ChainHead:
     """The chain's head row, locked until the transaction ends (created on first use)."""
     key = chain_key(agent_id)
     head = ChainHead.objects.select_for_update().filter(key=key).first()
@@ -46,6 +46,20 @@ def _locked_head(agent_id: int | None) -> ChainHead:
             pass  # another writer created it first; lock theirs
         head = ChainHead.objects.select_for_update().get(key=key)
     return head
+
+
+def append_to_chain(head: ChainHead, events: list[AuditEvent]) -> list[AuditEvent]:
+    """Link `events` after `head` (locked by the caller, see `locked_chain_head`), store
+    them in one INSERT and move the head. The caller's transaction covers all three."""
+    seq, prev_hash = head.seq, head.hash
+    for event in events:
+        seq += 1
+        event.seq, event.prev_hash = seq, prev_hash
+        event.hash = prev_hash = event_hash(event)
+    created = AuditEvent.objects.bulk_create(events)
+    head.seq, head.hash = seq, prev_hash
+    head.save(update_fields=["seq", "hash", "updated_at"])
+    return created
 
 
 @transaction.atomic
@@ -82,10 +96,5 @@ def record(
     if occurred_at is not None:
         event.occurred_at = occurred_at
     event.full_clean(exclude=["actor_user", "actor_agent", "agent", "seq", "prev_hash", "hash"])
-    head = _locked_head(event.agent_id)
-    event.seq, event.prev_hash = head.seq + 1, head.hash
-    event.hash = event_hash(event)
-    event.save(force_insert=True)
-    head.seq, head.hash = event.seq, event.hash
-    head.save(update_fields=["seq", "hash", "updated_at"])
+    append_to_chain(locked_chain_head(event.agent_id), [event])
     return event
