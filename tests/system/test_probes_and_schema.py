@@ -73,6 +73,7 @@ def test_deploy_check_is_clean_in_production_settings():
         DEBUG="0",
         SECRET_KEY="x" * 20 + "-a-real-production-secret-" + "y" * 30,
         ALLOWED_HOSTS="agentgov.example.com",
+        AUDIT_SIGNING_KEY="z" * 48,
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
@@ -108,3 +109,17 @@ def test_every_environment_variable_is_documented_in_env_example():
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     assert {"DEBUG", "DATABASE_URL", "CELERY_BROKER_URL", "AGENTGOV_BIND"} <= read, read
     assert read - documented == set()
+
+
+def test_a_retention_under_six_months_is_refused_unless_allowed():
+    refused = _manage("check", AUDIT_RETENTION_DAYS="90")
+    assert refused.returncode != 0
+    assert "AUDIT_RETENTION_DAYS=90 is under 183 days" in refused.stderr
+    allowed = _manage("check", AUDIT_RETENTION_DAYS="90", AUDIT_RETENTION_ALLOW_SHORT="1")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_production_settings_refuse_to_start_without_an_audit_signing_key():
+    result = _manage("check", DEBUG="0", SECRET_KEY="s" * 60, AUDIT_SIGNING_KEY="")
+    assert result.returncode != 0
+    assert "AUDIT_SIGNING_KEY must be set when DEBUG=0" in result.stderr
