@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from apps.audit.api import EventIngestView
+from apps.audit.api import EventDetailView, EventsView, TraceView
 from apps.registry.api import AgentSelfView, AgentViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -12,6 +12,8 @@ router.register("agents", AgentViewSet, basename="agent")
 
 urlpatterns = [
     path("agent/me/", AgentSelfView.as_view(), name="agent-self"),
-    path("events/", EventIngestView.as_view(), name="event-ingest"),
+    path("events/", EventsView.as_view(), name="events"),
+    path("events/<uuid:uuid>/", EventDetailView.as_view(), name="event-detail"),
+    path("traces/<str:trace_id>/", TraceView.as_view(), name="trace"),
     *router.urls,
 ]
