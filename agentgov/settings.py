@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from agentgov.env import env_bool, env_int, env_list, env_str
@@ -213,6 +214,18 @@ CELERY_BEAT_SCHEDULE = {
     "registry-record-expired-keys": {
         "task": "apps.registry.tasks.record_expired_keys",
         "schedule": 300.0,
+    },
+    "audit-write-checkpoints": {
+        "task": "apps.audit.tasks.write_checkpoints",
+        "schedule": 300.0,
+    },
+    "audit-verify-chains": {
+        "task": "apps.audit.tasks.verify_chains",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "audit-purge-expired-events": {
+        "task": "apps.audit.tasks.purge_expired_events",
+        "schedule": crontab(hour=4, minute=15),
     },
 }
 

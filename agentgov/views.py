@@ -1,9 +1,72 @@
-from django.http import HttpResponse
+"""The overview page, and honest placeholders for the areas later issues build."""
+
+from dataclasses import dataclass
+
+from django.shortcuts import render
+
+from apps.accounts.access import require
+from apps.accounts.roles import Capability
+from apps.registry import selectors as registry
+from apps.registry.models import AgentStatus, RiskTier
+
+RECENT_CHANGES = 10
 
 
+@dataclass(frozen=True)
+class Area:
+    title: str
+    coming: str
+    until_then: str
+    overview_card: str = ""  # the overview's placeholder heading, if it has one
+
+
+AREAS: dict[str, Area] = {
+    "approvals": Area(
+        "Approvals",
+        "Actions that policies hold for a person's decision: what the agent asked to do, "
+        "why, and who may approve or deny it, with a deadline.",
+        "Nothing is held for approval yet: an agent's request is served or refused by its "
+        "key and its lifecycle status alone.",
+        "Pending approvals",
+    ),
+    "drift": Area(
+        "Drift",
+        "How each agent's behaviour changes over time: error rates, tool use and decisions "
+        "compared with its own baseline, charted per version.",
+        "Audit events are recorded, but not yet analysed for drift.",
+        "Drift",
+    ),
+    "alerts": Area(
+        "Alerts",
+        "Alerts that fire when a check fails or drift crosses a threshold, the channels "
+        "they are sent to (email, webhook, chat) and silences.",
+        "No alerts are raised yet. Watch the audit trail for changes in the meantime.",
+        "Firing alerts",
+    ),
+    "policies": Area(
+        "Policies",
+        "Rules that decide, per agent, tier or tool, whether an action is allowed, denied "
+        "or held for approval, with limits and a simulator to test a rule before it applies.",
+        "No policy is enforced yet beyond the lifecycle: quarantined, paused and retired "
+        "agents are refused; registered and active agents are served.",
+    ),
+}
+
+
+@require(Capability.VIEW)
 def overview(request):
-    return HttpResponse("agentgov")
+    statuses = registry.fleet_status_counts()
+    tiers = registry.fleet_tier_counts()
+    context = {
+        "statuses": [(s, AgentStatus(s).label, n) for s, n in statuses.items()],
+        "fleet_size": sum(statuses.values()),
+        "tiers": [(t, RiskTier(t).label, n) for t, n in tiers.items()],
+        "recent_changes": registry.recent_changes(RECENT_CHANGES),
+        "areas": AREAS,
+    }
+    return render(request, "overview.html", context)
 
 
+@require(Capability.VIEW)
 def area_not_built(request, area: str):
-    return HttpResponse(area)
+    return render(request, "not_built.html", {"area": AREAS[area], "area_key": area})

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from apps.audit.chain import GENESIS_HASH, GLOBAL_CHAIN, chain_key, event_hash
-from apps.audit.models import AuditEvent, ChainHead, IntegrityCheck
+from apps.audit.checkpoints import checkpoint_is_authentic
+from apps.audit.models import AuditEvent, ChainCheckpoint, ChainHead, CheckpointKind, IntegrityCheck
 
 
 @dataclass
@@ -34,19 +35,62 @@ class VerificationReport:
         return next((chain.problem for chain in self.chains if chain.problem), "")
 
 
-def _chain_events(agent_id: int | None) -> Iterator[AuditEvent]:
+def _chain_events(agent_id: int | None, after_seq: int) -> Iterator[AuditEvent]:
     events = (
         AuditEvent.objects.filter(agent_id=agent_id)
         if agent_id
         else AuditEvent.objects.filter(agent__isnull=True)
     )
-    return events.order_by("seq").iterator(chunk_size=5000)
+    return events.filter(seq__gt=after_seq).order_by("seq").iterator(chunk_size=5000)
+
+
+def _latest_checkpoint(key: str, kind: str) -> ChainCheckpoint | None:
+    return ChainCheckpoint.objects.filter(key=key, kind=kind).order_by("-seq").first()
+
+
+def _start(report: ChainReport) -> tuple[int, str]:
+    """Where the chain begins: at #1, or after the retention job's signed boundary."""
+    boundary = _latest_checkpoint(report.key, CheckpointKind.RETENTION)
+    if boundary is None:
+        return 1, GENESIS_HASH
+    if not checkpoint_is_authentic(boundary):
+        report.problem = f"{report.key}: the retention checkpoint at #{boundary.seq} has an invalid signature"
+    return boundary.seq + 1, boundary.hash
+
+
+def _check_tail(report: ChainReport, last_seq: int, last_hash: str) -> None:
+    """A cut-off tail: the head row, or a signed checkpoint, knows events past the end."""
+    head = ChainHead.objects.filter(key=report.key).first()
+    if head is None and last_seq:
+        report.problem = f"{report.key}: the chain's head record is missing"
+    elif head is not None and (head.seq, head.hash) != (last_seq, last_hash):
+        report.problem = (
+            f"{report.key}: the chain ends at #{last_seq} but its head says #{head.seq}; "
+            "events were removed from the end"
+        )
+    checkpoint = _latest_checkpoint(report.key, CheckpointKind.PERIODIC)
+    if report.problem or checkpoint is None:
+        return
+    if not checkpoint_is_authentic(checkpoint):
+        report.problem = f"{report.key}: the checkpoint at #{checkpoint.seq} has an invalid signature"
+    elif checkpoint.seq > last_seq:
+        report.problem = (
+            f"{report.key}: the chain ends at #{last_seq} but a checkpoint signed at "
+            f"{checkpoint.created_at:%Y-%m-%d %H:%M:%S} saw #{checkpoint.seq}; events were removed from the end"
+        )
 
 
 def _verify_chain(agent_id: int | None) -> ChainReport:
     report = ChainReport(key=chain_key(agent_id))
-    expected_seq, expected_prev = 1, GENESIS_HASH
-    for event in _chain_events(agent_id):
+    expected_seq, expected_prev = _start(report)
+    if report.problem:
+        return report
+    signed = dict(
+        ChainCheckpoint.objects.filter(key=report.key, kind=CheckpointKind.PERIODIC).values_list(
+            "seq", "hash"
+        )
+    )
+    for event in _chain_events(agent_id, after_seq=expected_seq - 1):
         where = f"{report.key} event #{event.seq} ({event.uuid}, {event.name})"
         if event.seq != expected_seq:
             report.problem = f"{report.key}: event #{expected_seq} is missing (next found is #{event.seq})"
@@ -57,17 +101,14 @@ def _verify_chain(agent_id: int | None) -> ChainReport:
         if event_hash(event) != event.hash:
             report.problem = f"{where}: its content was altered (hash mismatch)"
             return report
+        if signed.get(event.seq, event.hash) != event.hash:
+            report.problem = (
+                f"{where}: differs from the signed checkpoint at #{event.seq}; the chain was rewritten"
+            )
+            return report
         report.events += 1
         expected_seq, expected_prev = expected_seq + 1, event.hash
-    head = ChainHead.objects.filter(key=report.key).first()
-    last_seq = expected_seq - 1
-    if head is None and last_seq:
-        report.problem = f"{report.key}: the chain's head record is missing"
-    elif head is not None and (head.seq, head.hash) != (last_seq, expected_prev):
-        report.problem = (
-            f"{report.key}: the chain ends at #{last_seq} but its head says #{head.seq}; "
-            "events were removed from the end"
-        )
+    _check_tail(report, expected_seq - 1, expected_prev)
     return report
 
 

@@ -194,3 +194,28 @@ class IntegrityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {'ok' if self.ok else 'BROKEN'} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CheckpointKind(models.TextChoices):
+    PERIODIC = "periodic", "Periodic"  # the head at a moment: a later cut of the tail shows
+    RETENTION = "retention", "Retention"  # the chain now starts after this event
+
+
+class ChainCheckpoint(models.Model):
+    """A chain head at a moment, signed with AUDIT_SIGNING_KEY: removing the tail of a
+    chain, or its beginning outside the retention job, is then detectable."""
+
+    key = models.CharField(max_length=40)
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10, choices=CheckpointKind.choices, default=CheckpointKind.PERIODIC)
+    created_at = models.DateTimeField(default=timezone.now)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["key", "-seq"]
+        constraints = [models.UniqueConstraint(fields=["key", "seq", "kind"], name="audit_checkpoint_unique")]
+        indexes = [models.Index(fields=["key", "kind", "-seq"], name="audit_checkpoint_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} checkpoint {self.key} @ {self.seq}"

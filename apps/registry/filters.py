@@ -17,7 +17,7 @@ class AgentFilter(django_filters.FilterSet):
         to_field_name="username",
     )
     team = django_filters.CharFilter(field_name="team", lookup_expr="iexact")
-    tag = django_filters.CharFilter(method="with_tag")
+    tag = django_filters.CharFilter(method="with_tag", label="Tag")
 
     class Meta:
         model = Agent

@@ -32,7 +32,26 @@ def agent_lifecycle_history(agent: Agent, limit: int = 50) -> QuerySet[AuditEven
 
 
 def fleet_status_counts() -> dict[str, int]:
-    counts = dict(
-        Agent.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
+    counts = dict(Agent.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return {status: counts.get(status, 0) for status in AgentStatus.values}
+
+
+def fleet_tier_counts() -> dict[str, int]:
+    """Agents still in service (not retired) per risk tier, every tier present."""
+    tiers = [value for value, _label in Agent._meta.get_field("risk_tier").choices]
+    counts = dict(
+        Agent.objects.exclude(status=AgentStatus.RETIRED)
+        .values_list("risk_tier")
+        .annotate(n=Count("id"))
+        .values_list("risk_tier", "n")
+    )
+    return {tier: counts.get(tier, 0) for tier in tiers}
+
+
+def recent_changes(limit: int = 10) -> QuerySet[AuditEvent]:
+    """The latest changes made through agentgov to any agent, newest first."""
+    return (
+        AuditEvent.objects.filter(type=EventType.CHANGE)
+        .select_related("actor_user", "agent")
+        .order_by("-occurred_at", "-id")[:limit]
+    )

@@ -218,3 +218,9 @@ def test_update_without_changes_writes_no_event(admin, live_agent):
     before = AuditEvent.objects.count()
     services.agent_update(agent=live_agent, actor=admin, name=live_agent.name)
     assert AuditEvent.objects.count() == before
+
+
+def test_a_slug_that_a_page_uses_is_refused(admin):
+    with pytest.raises(ApplicationError, match="reserved") as refused:
+        services.agent_register(actor=admin, slug="new", name="New", owner=admin, risk_tier="low")
+    assert refused.value.field == "slug"

@@ -24,14 +24,8 @@ def test_readyz_checks_database_and_broker(client):
 
 @pytest.mark.django_db
 def test_readyz_is_503_naming_the_broker_when_it_is_down(client, settings):
-    from agentgov.celery import app
-
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
-        response = client.get("/readyz")
-    finally:
-        app.conf.broker_url = original
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "ok"
     assert response.json()["checks"]["broker"] != "ok"

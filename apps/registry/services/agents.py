@@ -9,6 +9,7 @@ from apps.audit.models import EventType
 from apps.audit.services import record
 from apps.registry.models import Agent, AgentStatus, Environment, tag_validator
 
+RESERVED_SLUGS = frozenset({"new", "me"})  # /agents/new/ and /api/v1/agent/me/ would shadow them
 EDITABLE_FIELDS = (
     "name",
     "description",
@@ -62,6 +63,8 @@ def agent_register(
     reason: str = "",
 ) -> Agent:
     """Add an agent to the registry in the `registered` state (no version yet)."""
+    if slug in RESERVED_SLUGS:
+        raise ApplicationError(f"{slug!r} is reserved by agentgov's pages; choose another slug", field="slug")
     if Agent.objects.filter(slug=slug).exists():
         raise ApplicationError(f"an agent with slug {slug!r} already exists", field="slug")
     agent = Agent(
