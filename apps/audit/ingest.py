@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, ValidationError
 
-from apps.audit.chain import COST_QUANTUM, as_stored_json
+from apps.audit.chain import COST_QUANTUM
 from apps.audit.models import ActorType, AuditEvent
 from apps.audit.redaction import redactor
 from apps.audit.services import append_to_chain, locked_chain_head
@@ -171,6 +171,7 @@ def _content_hash(content: dict) -> str:
 
 
 def _build(event: EventIn, agent, source_ip: str | None, now: datetime) -> AuditEvent:
+    # JSON mode yields plain JSON values: stored and hashed as they will be read back.
     sent = event.model_dump(exclude_unset=True, mode="json")
     found: list[dict] = []
     scrub = redactor()
@@ -195,16 +196,16 @@ def _build(event: EventIn, agent, source_ip: str | None, now: datetime) -> Audit
         trace_id=event.trace_id,
         span_id=event.span_id,
         parent_span_id=event.parent_span_id,
-        input=as_stored_json(sent.get("input")),
-        output=as_stored_json(sent.get("output")),
+        input=sent.get("input"),
+        output=sent.get("output"),
         duration_ms=event.duration_ms,
         cost_usd=Decimal(str(cost)).quantize(COST_QUANTUM) if cost is not None else None,
         tokens_in=event.tokens_in,
         tokens_out=event.tokens_out,
-        alternatives=as_stored_json(sent.get("alternatives")),
+        alternatives=sent.get("alternatives"),
         chosen=sent.get("chosen", ""),
         action_id=event.action_id,
-        attributes=as_stored_json(sent.get("attributes", {})),
+        attributes=sent.get("attributes", {}),
         redactions=found,
     )
 
@@ -240,6 +241,6 @@ def events_ingest(*, agent, body: Any, source_ip: str | None = None) -> IngestRe
             known[event.client_id] = event.content_hash
         fresh.append(event)
     if fresh:
-        append_to_chain(head, fresh)
+        append_to_chain(head, fresh, need_ids=False)
     result.accepted = len(fresh)
     return result

@@ -28,7 +28,15 @@ def _card_number(match: re.Match) -> bool:
 class Pattern:
     kind: str
     regex: re.Pattern
+    # Substrings every match contains: a plain `in` test is far cheaper than the regex,
+    # and most strings agents send contain none of them.
+    hints: tuple[str, ...] = ()
     accept: Callable[[re.Match], bool] | None = None  # a second look, e.g. the Luhn check
+
+    def may_match(self, value: str) -> bool:
+        if self.kind == "card_number":
+            return sum(map(value.count, "0123456789")) >= 13
+        return any(hint in value for hint in self.hints)
 
 
 PATTERNS = {
@@ -37,17 +45,33 @@ PATTERNS = {
         Pattern(
             "private_key",
             re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
+            ("PRIVATE KEY",),
         ),
-        Pattern("bearer_token", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*")),
-        Pattern("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-        Pattern("aws_access_key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-        Pattern("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
-        Pattern("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}")),
-        Pattern("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-        Pattern("agentgov_key", re.compile(r"\bagk_[a-z0-9]{8}_[A-Za-z0-9_\-]{20,}")),
-        Pattern("card_number", re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])"), _card_number),
+        Pattern("bearer_token", re.compile(r"\b(?i:bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*"), ("earer", "EARER")),
+        Pattern("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), ("eyJ",)),
+        Pattern("aws_access_key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), ("AKIA", "ASIA")),
+        Pattern("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"), ("AIza",)),
+        Pattern(
+            "github_token",
+            re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}"),
+            ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        ),
+        Pattern("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), ("xox",)),
+        Pattern("agentgov_key", re.compile(r"\bagk_[a-z0-9]{8}_[A-Za-z0-9_\-]{20,}"), ("agk_",)),
+        Pattern("card_number", re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])"), accept=_card_number),
     ]
 }
+
+
+# No pattern matches fewer characters than this (a 13-digit card number); shorter strings,
+# most of what agents send, skip the regular expression entirely.
+MIN_SECRET_LENGTH = 13
+
+
+@lru_cache(maxsize=8192)
+def _sensitive_word(key: str, key_words: tuple[str, ...]) -> str | None:
+    normalized = "_" + re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_") + "_"
+    return next((word for word in key_words if f"_{word}_" in normalized), None)
 
 
 @dataclass(frozen=True)
@@ -58,15 +82,16 @@ class Redactor:
     def sensitive_key(self, key: str) -> str | None:
         """The configured word a key contains as whole parts: `db_password` and `X-Api-Key`
         match `password` and `api_key`; `max_tokens` does not match `token`."""
-        normalized = "_" + re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_") + "_"
-        return next((word for word in self.key_words if f"_{word}_" in normalized), None)
+        return _sensitive_word(key, self.key_words)
 
     def redact_string(self, value: str, path: str, found: list[dict]) -> str:
+        if len(value) < MIN_SECRET_LENGTH:
+            return value
         for pattern in self.patterns:
-            if pattern.kind == "card_number" and not any(c.isdigit() for c in value):
+            if not pattern.may_match(value):
                 continue
 
-            def replace(match: re.Match, pattern=pattern) -> str:
+            def replace(match: re.Match, pattern: Pattern = pattern) -> str:
                 if pattern.accept is not None and not pattern.accept(match):
                     return match.group(0)
                 found.append({"path": path, "kind": pattern.kind})
@@ -82,13 +107,14 @@ class Redactor:
         if isinstance(value, dict):
             cleaned = {}
             for key, item in value.items():
-                item_path = f"{path}.{key}"
-                word = self.sensitive_key(key) if isinstance(key, str) else None
+                word = _sensitive_word(key, self.key_words) if isinstance(key, str) else None
                 if word is not None and item not in (None, ""):
-                    found.append({"path": item_path, "kind": word})
+                    found.append({"path": f"{path}.{key}", "kind": word})
                     cleaned[key] = f"[REDACTED:{word}]"
+                elif isinstance(item, str) and len(item) < MIN_SECRET_LENGTH:
+                    cleaned[key] = item
                 else:
-                    cleaned[key] = self.redact(item, item_path, found)
+                    cleaned[key] = self.redact(item, f"{path}.{key}", found)
             return cleaned
         if isinstance(value, list):
             return [self.redact(item, f"{path}[{i}]", found) for i, item in enumerate(value)]

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from apps.audit.chain import GENESIS_HASH, as_stored_json, chain_key, event_hash
 from apps.audit.models import ActorType, AuditEvent, ChainHead, EventStatus, EventType
+from apps.audit.storage import events_insert
 
 SYSTEM = "system"
 """Pass as `actor=SYSTEM` for what agentgov does on its own (beat tasks, expiry)."""
@@ -48,18 +49,22 @@ def locked_chain_head(agent_id: int | None) -> ChainHead:
     return head
 
 
-def append_to_chain(head: ChainHead, events: list[AuditEvent]) -> list[AuditEvent]:
+def append_to_chain(head: ChainHead, events: list[AuditEvent], *, need_ids: bool = True) -> list[AuditEvent]:
     """Link `events` after `head` (locked by the caller, see `locked_chain_head`), store
-    them in one INSERT and move the head. The caller's transaction covers all three."""
+    them in one statement and move the head. The caller's transaction covers all three.
+    Without `need_ids` the fastest insert path is used, and the events get no pk."""
     seq, prev_hash = head.seq, head.hash
     for event in events:
         seq += 1
         event.seq, event.prev_hash = seq, prev_hash
         event.hash = prev_hash = event_hash(event)
-    created = AuditEvent.objects.bulk_create(events)
+    if need_ids:
+        AuditEvent.objects.bulk_create(events)
+    else:
+        events_insert(events)
     head.seq, head.hash = seq, prev_hash
     head.save(update_fields=["seq", "hash", "updated_at"])
-    return created
+    return events
 
 
 @transaction.atomic

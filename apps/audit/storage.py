@@ -1,0 +1,60 @@
+"""How a batch of events reaches the table. On PostgreSQL, COPY is the fast path for
+ingestion; `AUDIT_INGEST_INSERT` picks another for comparison (see tests/perf)."""
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import connection, models
+from django.utils import timezone
+from psycopg.types.json import Jsonb
+
+from apps.audit.models import AuditEvent
+
+INSERT_METHODS = ("copy", "executemany", "bulk_create")
+
+
+def _fields() -> list[models.Field]:
+    return [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+
+
+def _rows(events: Sequence[AuditEvent], fields: list[models.Field]):
+    now = timezone.now()
+    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    for event in events:
+        event.recorded_at = now
+        yield [
+            (Jsonb(value) if value is not None else None) if name in json_fields else value
+            for name, value in ((f.attname, getattr(event, f.attname)) for f in fields)
+        ]
+
+
+def insert_method() -> str:
+    chosen = settings.AUDIT_INGEST_INSERT
+    if chosen == "auto":
+        return "copy" if connection.vendor == "postgresql" else "bulk_create"
+    if chosen not in INSERT_METHODS:
+        raise ValueError(f"AUDIT_INGEST_INSERT={chosen!r}; use auto or one of {', '.join(INSERT_METHODS)}")
+    if chosen != "bulk_create" and connection.vendor != "postgresql":
+        return "bulk_create"
+    return chosen
+
+
+def events_insert(events: Sequence[AuditEvent]) -> None:
+    """Store events whose ids the caller does not need back (COPY returns none)."""
+    method = insert_method()
+    if method == "bulk_create":
+        AuditEvent.objects.bulk_create(events)
+        return
+    fields = _fields()
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if method == "copy":
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in _rows(events, fields):
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", list(_rows(events, fields))
+            )
