@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from agentgov.admin import ReadOnlyModelAdmin
-from apps.audit.models import AuditEvent
+from apps.audit.models import AuditEvent, ChainCheckpoint, ChainHead, IntegrityCheck
 
 
 @admin.register(AuditEvent)
@@ -14,3 +14,25 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
     ordering = ("-occurred_at", "-id")
     # Counting an ever-growing table on every page load is what the trail pages avoid.
     show_full_result_count = False
+
+
+@admin.register(ChainHead)
+class ChainHeadAdmin(ReadOnlyModelAdmin):
+    read_only_note = "Read-only: each chain's newest link, moved only when an event is recorded."
+    list_display = ("key", "seq", "hash", "updated_at")
+    search_fields = ("key",)
+
+
+@admin.register(ChainCheckpoint)
+class ChainCheckpointAdmin(ReadOnlyModelAdmin):
+    read_only_note = "Read-only: signed by Celery beat and by the retention job."
+    list_display = ("key", "kind", "seq", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("key",)
+
+
+@admin.register(IntegrityCheck)
+class IntegrityCheckAdmin(ReadOnlyModelAdmin):
+    read_only_note = "Read-only: one row per run of verify_audit or the nightly verification."
+    list_display = ("started_at", "scope", "ok", "chains_checked", "events_checked", "problem")
+    list_filter = ("ok",)
