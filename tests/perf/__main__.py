@@ -1,6 +1,6 @@
-"""Benchmarks: `make bench` (uses DATABASE_URL if set, else SQLite), prints a table.
+"""Benchmarks: `make bench` (PostgreSQL when DATABASE_URL points to it), printing tables.
 
-Each benchmark runs in a throwaway test database, through the same entry points users use.
+Every benchmark runs in one throwaway test database, through the entry points users use.
 """
 
 import os
@@ -8,9 +8,26 @@ import sys
 
 import django
 
-if __name__ == "__main__":
+
+def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agentgov.settings")
     django.setup()
-    from tests.perf.bench_registry import main
+    from django.db import connection
+    from django.test.utils import setup_test_environment
 
+    from tests.perf import bench_ingest, bench_registry
+
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        for bench in (bench_registry, bench_ingest):
+            bench.report()
+    finally:
+        connection.close()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
     sys.exit(main())

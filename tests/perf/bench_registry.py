@@ -4,7 +4,6 @@ import statistics
 import time
 
 from django.db import connection
-from django.test.utils import setup_test_environment
 from rest_framework.test import APIClient
 
 from apps.accounts.services import user_create
@@ -26,15 +25,9 @@ def _row(name: str, samples: list[float]) -> str:
     return f"| {name:<50} | {len(samples):>6} | {statistics.median(samples):>8.2f} | {p95:>8.2f} | {max(samples):>8.2f} |"
 
 
-def main() -> None:
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        rows = run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    print(f"\nagentgov benchmarks on {connection.vendor} (milliseconds per operation)\n")
+def report() -> None:
+    rows = run()
+    print(f"\nRegistry on {connection.vendor} (milliseconds per operation)\n")
     print(f"| {'operation':<50} | {'n':>6} | {'median':>8} | {'p95':>8} | {'max':>8} |")
     print(f"|{'-' * 52}|{'-' * 8}|{'-' * 10}|{'-' * 10}|{'-' * 10}|")
     for name, samples in rows:

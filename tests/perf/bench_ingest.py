@@ -1,0 +1,159 @@
+"""Ingestion throughput through the HTTP API under gunicorn, on PostgreSQL, comparing the
+insert paths (COPY, executemany, bulk_create). Run through `make bench`."""
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from apps.accounts.services import user_create
+from apps.audit.models import AuditEvent
+from apps.registry import services
+
+ROOT = Path(__file__).resolve().parents[2]
+PORT = 8799
+WORKERS = 3
+BATCH = 500
+BATCHES = 60
+SINGLES = 1500
+CLIENTS = 6
+
+
+def _event(batch: int, i: int) -> dict:
+    """About 1 KB of JSON: a tool call with input, output and usage."""
+    return {
+        "id": f"b{batch}-{i}",
+        "type": "tool_call",
+        "trace_id": f"trace-{batch}",
+        "span_id": f"s{i}",
+        "parent_span_id": "root",
+        "name": "github.comment",
+        "resource": "github:acme/payments#42",
+        "input": {
+            "pull_request": 42,
+            "path": "src/payments/refunds.py",
+            "line": 10 + i,
+            "body": "Consider renaming this variable; the name hides that it holds cents. " * 5,
+        },
+        "output": {"comment_id": 1_000_000 + i, "url": f"https://github.com/acme/payments/pull/42#c{i}"},
+        "duration_ms": 231.5,
+        "cost_usd": 0.0012,
+        "tokens_in": 900,
+        "tokens_out": 120,
+        "attributes": {"model": "gpt-4.1", "attempt": 1},
+    }
+
+
+def _gunicorn(insert_method: str) -> subprocess.Popen:
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + "k" * 50,
+        "AUDIT_SIGNING_KEY": "bench-" + "s" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "AUDIT_INGEST_INSERT": insert_method,
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "agentgov.wsgi:application",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "-w",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _post(raw_key: str, body: bytes) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+    conn.request(
+        "POST",
+        "/api/v1/events/",
+        body=body,
+        headers={"Authorization": f"Bearer {raw_key}", "Content-Type": "application/json"},
+    )
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def _throughput(raw_key: str, bodies: list[bytes]) -> float:
+    start = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        statuses = list(pool.map(lambda body: _post(raw_key, body), bodies))
+    elapsed = time.perf_counter() - start
+    bad = [s for s in statuses if s != 202]
+    if bad:
+        raise RuntimeError(f"{len(bad)} requests failed, e.g. HTTP {bad[0]}")
+    return elapsed
+
+
+def report() -> None:
+    rows = measure()
+    print(f"\nIngestion through HTTP under gunicorn on {connection.vendor}\n")
+    print(f"| {'measure':<44} | {'result':>24} |")
+    print(f"|{'-' * 46}|{'-' * 26}|")
+    for name, value in rows:
+        print(f"| {name:<44} | {value:>24} |")
+
+
+def measure() -> list[tuple[str, str]]:
+    if connection.vendor != "postgresql":
+        return [("ingest benchmark", "skipped: needs DATABASE_URL to PostgreSQL")]
+    admin = user_create(actor=None, username="bench-ingest", roles=["admin"])
+    rows = []
+    for method in ("copy", "executemany", "bulk_create"):
+        agent = services.agent_register(
+            actor=admin, slug=f"ingest-{method}", name=method, owner=admin, risk_tier="low"
+        )
+        _, raw_key = services.agent_key_create(agent=agent, actor=admin)
+        bodies = [
+            json.dumps({"events": [_event(b, i) for i in range(BATCH)]}).encode() for b in range(BATCHES)
+        ]
+        server = _gunicorn(method)
+        try:
+            _throughput(raw_key, bodies[:2])  # warm up every worker's connection and imports
+            elapsed = _throughput(raw_key, bodies[2:])
+            events = (BATCHES - 2) * BATCH
+            rows.append((f"batch ingest, {BATCH}/batch, {method}", f"{events / elapsed:,.0f} events/s"))
+            if method == "copy":
+                singles = [json.dumps(_event(10_000 + n, 0)).encode() for n in range(SINGLES)]
+                elapsed = _throughput(raw_key, singles)
+                rows.append(("single-event POST, copy", f"{SINGLES / elapsed:,.0f} requests/s"))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        stored = AuditEvent.objects.filter(agent=agent).count()
+        rows.append((f"  stored for {method}", f"{stored:,} events"))
+    rows.append(("event size", f"{len(json.dumps(_event(0, 0))):,} bytes of JSON"))
+    rows.append(("gunicorn workers / client threads", f"{WORKERS} / {CLIENTS}"))
+    return rows
