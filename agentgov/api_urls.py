@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from apps.audit.api import EventDetailView, EventsView, TraceView
+from apps.audit.exports.api import ExportDetailView, ExportDownloadView, ExportsView
 from apps.registry.api import AgentSelfView, AgentViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -16,4 +17,7 @@ urlpatterns = [
     path("events/<uuid:uuid>/", EventDetailView.as_view(), name="event-detail"),
     path("traces/<str:trace_id>/", TraceView.as_view(), name="trace"),
     *router.urls,
+    path("exports/", ExportsView.as_view(), name="exports"),
+    path("exports/<uuid:uuid>/", ExportDetailView.as_view(), name="export-detail"),
+    path("exports/<uuid:uuid>/download/", ExportDownloadView.as_view(), name="export-download"),
 ]

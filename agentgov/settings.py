@@ -21,21 +21,22 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", True)
 
 
-def _secret_key() -> str:
-    key = env_str("SECRET_KEY")
+def _key_setting(name: str) -> str:
+    """A signing key from the environment; required in production. In debug mode a random
+    key is generated once under var/, so sessions and signatures survive restarts."""
+    key = env_str(name)
     if key:
         return key
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0")
-    # Embedded mode: a random key kept under var/ so sessions survive restarts.
-    key_file = VAR_DIR / "secret_key"
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG=0")
+    key_file = VAR_DIR / name.lower()
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _key_setting("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -246,20 +247,8 @@ AGENT_KEY_DEFAULT_TTL_DAYS = env_int("AGENT_KEY_DEFAULT_TTL_DAYS", 90, minimum=0
 
 
 # --- Audit trail ----------------------------------------------------------------------
-def _audit_signing_key() -> str:
-    key = env_str("AUDIT_SIGNING_KEY")
-    if key:
-        return key
-    if not DEBUG:
-        raise ImproperlyConfigured("AUDIT_SIGNING_KEY must be set when DEBUG=0")
-    key_file = VAR_DIR / "audit_signing_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
-AUDIT_SIGNING_KEY = _audit_signing_key()
+# Signs chain checkpoints and export manifests; keep it apart from SECRET_KEY.
+AUDIT_SIGNING_KEY = _key_setting("AUDIT_SIGNING_KEY")
 # Six months is the EU AI Act's minimum for logs of high-risk systems; shorter needs intent.
 AUDIT_RETENTION_MINIMUM_DAYS = 183
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 400, minimum=1)

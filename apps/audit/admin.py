@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from agentgov.admin import ReadOnlyModelAdmin
-from apps.audit.models import AuditEvent, ChainCheckpoint, ChainHead, IntegrityCheck
+from apps.audit.models import AuditEvent, AuditExport, ChainCheckpoint, ChainHead, IntegrityCheck
 
 
 @admin.register(AuditEvent)
@@ -36,3 +36,12 @@ class IntegrityCheckAdmin(ReadOnlyModelAdmin):
     read_only_note = "Read-only: one row per run of verify_audit or the nightly verification."
     list_display = ("started_at", "scope", "ok", "chains_checked", "events_checked", "problem")
     list_filter = ("ok",)
+
+
+@admin.register(AuditExport)
+class AuditExportAdmin(ReadOnlyModelAdmin):
+    read_only_note = "Read-only: auditors export from the audit trail's Export page, the API or export_audit."
+    list_display = ("created_at", "requested_label", "format", "status", "rows_written", "chain_ok")
+    list_filter = ("status", "format", "chain_ok")
+    search_fields = ("uuid", "requested_label")
+    list_select_related = ("requested_by",)

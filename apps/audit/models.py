@@ -219,3 +219,82 @@ class ChainCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} checkpoint {self.key} @ {self.seq}"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    JSONL = "jsonl", "JSON Lines"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ExportStage(models.TextChoices):
+    COUNTING = "counting", "Counting the events"
+    WRITING = "writing", "Writing the events"
+    VERIFYING = "verifying", "Verifying the hash chains"
+    SIGNING = "signing", "Signing the bundle"
+
+
+class AuditExport(models.Model):
+    """One export of a filtered view of the trail as a signed evidence bundle (a zip of the
+    data file, manifest.json and manifest.sig under VAR_DIR/exports/<uuid>/).
+
+    Written only by `apps.audit.exports.service`; every step is also an audit event.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when run from the shell without --user.",
+    )
+    requested_label = models.CharField(max_length=200, help_text="Who asked, as the manifest names them.")
+    format = models.CharField(max_length=8, choices=ExportFormat.choices)
+    filters = models.JSONField(
+        default=dict, blank=True, help_text="Trail filters, with the time range fixed when requested."
+    )
+    status = models.CharField(max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    stage = models.CharField(max_length=10, choices=ExportStage.choices, blank=True)
+    rows_total = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Counted when the run starts; exact once done."
+    )
+    rows_written = models.PositiveBigIntegerField(default=0)
+    data_sha256 = models.CharField(max_length=64, blank=True)
+    bundle_sha256 = models.CharField(max_length=64, blank=True)
+    bundle_size = models.PositiveBigIntegerField(null=True, blank=True)
+    chain_ok = models.BooleanField(null=True, blank=True, help_text="The chain verification's result.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="audit_export_requester")]
+
+    def __str__(self) -> str:
+        return f"{self.format} export {self.uuid} ({self.status})"
+
+    @property
+    def resource_name(self) -> str:
+        return f"export:{self.uuid}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if self.status == ExportStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return None
+        return min(99, self.rows_written * 100 // self.rows_total)

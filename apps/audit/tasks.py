@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from apps.audit.checkpoints import checkpoints_write_due
+from apps.audit.exports.service import EXPORT_TIME_LIMIT, ExportBusy, export_run
 from apps.audit.integrity import chains_verify
 from apps.audit.retention import retention_purge
 
@@ -18,3 +19,20 @@ def purge_expired_events() -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=3600, soft_time_limit=3500)
 def verify_chains() -> bool:
     return chains_verify().ok
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=3,
+    time_limit=EXPORT_TIME_LIMIT,
+    soft_time_limit=EXPORT_TIME_LIMIT - 60,
+)
+def run_export(self, export_id: int) -> None:
+    try:
+        export_run(export_id=export_id)
+    except ExportBusy as busy:
+        # A duplicate delivery while another worker runs it: look again once that run's
+        # time limit has passed (it is done by then, or dead and claimable).
+        raise self.retry(countdown=busy.retry_in) from None

@@ -13,6 +13,7 @@ from agentgov.forms import call_service
 from agentgov.htmx import render_page_or_fragment
 from apps.accounts.access import require
 from apps.accounts.roles import Capability
+from apps.audit.models import AuditEvent
 from apps.registry import selectors, services
 from apps.registry.forms import (
     AgentForm,
@@ -26,6 +27,8 @@ from apps.registry.models import Agent, AgentStatus
 from apps.registry.services.lifecycle import allowed_actions
 
 PAGE_SIZE = 25
+RECENT_ACTIVITY = 15
+ACTIVITY_FIELDS = ("uuid", "occurred_at", "type", "name", "resource", "status", "trace_id")
 GET_POST = require_http_methods(["GET", "POST"])
 
 
@@ -62,6 +65,10 @@ def agent_detail(request, slug: str):
         "versions": selectors.agent_versions(agent),
         "history": selectors.agent_lifecycle_history(agent),
         "keys": selectors.agent_keys(agent),
+        # Only the columns the panel shows: an agent's payloads can be large.
+        "activity": AuditEvent.objects.filter(agent=agent)
+        .only(*ACTIVITY_FIELDS)
+        .order_by("-occurred_at", "-id")[:RECENT_ACTIVITY],
         "actions": allowed_actions(agent),
         "editable": agent.status != AgentStatus.RETIRED,
         # Mirrors agent_key_create's refusal, only to hide buttons that would be refused.
