@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from apps.audit.migrations._postgresql import on_postgresql
+
 CREATE = """
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger AS $$
 BEGIN
@@ -24,14 +26,6 @@ DROP FUNCTION IF EXISTS audit_refuse_change();
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
-    operations = [migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP))]
+    operations = [migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP))]
