@@ -106,10 +106,11 @@ def _post(raw_key: str, body: bytes) -> int:
     return response.status
 
 
-def _throughput(raw_key: str, bodies: list[bytes]) -> float:
+def _throughput(requests: list[tuple[str, bytes]]) -> float:
+    """Seconds to send every (agent key, body) pair from CLIENTS threads."""
     start = time.perf_counter()
     with ThreadPoolExecutor(CLIENTS) as pool:
-        statuses = list(pool.map(lambda body: _post(raw_key, body), bodies))
+        statuses = list(pool.map(lambda request: _post(*request), requests))
     elapsed = time.perf_counter() - start
     bad = [s for s in statuses if s != 202]
     if bad:
@@ -124,6 +125,32 @@ def report() -> None:
     print(f"|{'-' * 46}|{'-' * 26}|")
     for name, value in rows:
         print(f"| {name:<44} | {value:>24} |")
+
+
+def _copy_extras(admin, raw_key: str) -> list[tuple[str, str]]:
+    """Single events, and the same loads spread over several agents: each agent's chain is
+    appended under its own lock, so a fleet is not serialised the way one agent is."""
+    fleet_keys = [
+        services.agent_key_create(
+            agent=services.agent_register(
+                actor=admin, slug=f"ingest-fleet-{n}", name=f"fleet {n}", owner=admin, risk_tier="low"
+            ),
+            actor=admin,
+        )[1]
+        for n in range(CLIENTS)
+    ]
+    singles = [json.dumps(_event(10_000 + n, 0)).encode() for n in range(SINGLES)]
+    batches = [
+        json.dumps({"events": [_event(20_000 + b, i) for i in range(BATCH)]}).encode() for b in range(BATCHES)
+    ]
+    rows = []
+    elapsed = _throughput([(raw_key, body) for body in singles])
+    rows.append(("single-event POST, copy, one agent", f"{SINGLES / elapsed:,.0f} requests/s"))
+    elapsed = _throughput([(fleet_keys[n % CLIENTS], body) for n, body in enumerate(singles)])
+    rows.append((f"single-event POST, copy, {CLIENTS} agents", f"{SINGLES / elapsed:,.0f} requests/s"))
+    elapsed = _throughput([(fleet_keys[n % CLIENTS], body) for n, body in enumerate(batches)])
+    rows.append((f"batch ingest, copy, {CLIENTS} agents", f"{BATCHES * BATCH / elapsed:,.0f} events/s"))
+    return rows
 
 
 def measure() -> list[tuple[str, str]]:
@@ -141,14 +168,12 @@ def measure() -> list[tuple[str, str]]:
         ]
         server = _gunicorn(method)
         try:
-            _throughput(raw_key, bodies[:2])  # warm up every worker's connection and imports
-            elapsed = _throughput(raw_key, bodies[2:])
+            _throughput([(raw_key, body) for body in bodies[:2]])  # warm up every worker
+            elapsed = _throughput([(raw_key, body) for body in bodies[2:]])
             events = (BATCHES - 2) * BATCH
             rows.append((f"batch ingest, {BATCH}/batch, {method}", f"{events / elapsed:,.0f} events/s"))
             if method == "copy":
-                singles = [json.dumps(_event(10_000 + n, 0)).encode() for n in range(SINGLES)]
-                elapsed = _throughput(raw_key, singles)
-                rows.append(("single-event POST, copy", f"{SINGLES / elapsed:,.0f} requests/s"))
+                rows += _copy_extras(admin, raw_key)
         finally:
             server.terminate()
             server.wait(timeout=30)
