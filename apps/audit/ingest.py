@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from apps.audit.chain import COST_QUANTUM
 from apps.audit.models import ActorType, AuditEvent
 from apps.audit.redaction import redactor
 from apps.audit.services import append_to_chain, locked_chain_head
+from apps.audit.storage import pending_event
 
 MAX_JSON_DEPTH = 32
 MAX_JSON_STRING = 100_000
@@ -170,7 +172,7 @@ def _content_hash(content: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _build(event: EventIn, agent, source_ip: str | None, now: datetime) -> AuditEvent:
+def _build(event: EventIn, agent, source_ip: str | None, now: datetime) -> SimpleNamespace:
     # JSON mode yields plain JSON values: stored and hashed as they will be read back.
     sent = event.model_dump(exclude_unset=True, mode="json")
     found: list[dict] = []
@@ -179,15 +181,15 @@ def _build(event: EventIn, agent, source_ip: str | None, now: datetime) -> Audit
         if sent.get(name) is not None:
             sent[name] = scrub.redact(sent[name], name, found)
     cost = sent.get("cost_usd")
-    return AuditEvent(
+    return pending_event(
         occurred_at=event.occurred_at or now,
         type=event.type,
         name=sent.get("name", ""),
         status=event.status,
         actor_type=ActorType.AGENT,
-        actor_agent=agent,
+        actor_agent_id=agent.pk,
         actor_label=f"agent:{agent.slug}",
-        agent=agent,
+        agent_id=agent.pk,
         resource=sent.get("resource", ""),
         rationale=sent.get("rationale", ""),
         source_ip=source_ip,

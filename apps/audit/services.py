@@ -52,7 +52,8 @@ def locked_chain_head(agent_id: int | None) -> ChainHead:
 def append_to_chain(head: ChainHead, events: list[AuditEvent], *, need_ids: bool = True) -> list[AuditEvent]:
     """Link `events` after `head` (locked by the caller, see `locked_chain_head`), store
     them in one statement and move the head. The caller's transaction covers all three.
-    Without `need_ids` the fastest insert path is used, and the events get no pk."""
+    Without `need_ids` the fastest insert path is used and events may be
+    `storage.pending_event` rows, which get no pk."""
     seq, prev_hash = head.seq, head.hash
     for event in events:
         seq += 1
