@@ -57,6 +57,11 @@ def chain_key(agent_id: int | None) -> str:
     return f"agent:{agent_id}" if agent_id is not None else GLOBAL_CHAIN
 
 
+def agent_id_of(key: str) -> int | None:
+    """The inverse of chain_key: the agent whose chain `key` names, None for the global one."""
+    return None if key == GLOBAL_CHAIN else int(key.split(":", 1)[1])
+
+
 def as_stored_json(value):
     """The value as the database will give it back, so hashing before and after storage agree."""
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))

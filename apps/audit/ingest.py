@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, V
 
 from apps.audit.chain import COST_QUANTUM
 from apps.audit.models import ActorType, AuditEvent
-from apps.audit.redaction import redactor
+from apps.audit.redaction import Redactor, redactor
 from apps.audit.services import append_to_chain, locked_chain_head
 from apps.audit.storage import pending_event
 
@@ -172,11 +172,10 @@ def _content_hash(content: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _build(event: EventIn, agent, source_ip: str | None, now: datetime) -> SimpleNamespace:
+def _build(event: EventIn, agent, source_ip: str | None, now: datetime, scrub: Redactor) -> SimpleNamespace:
     # JSON mode yields plain JSON values: stored and hashed as they will be read back.
     sent = event.model_dump(exclude_unset=True, mode="json")
     found: list[dict] = []
-    scrub = redactor()
     for name in REDACTED_FIELDS:
         if sent.get(name) is not None:
             sent[name] = scrub.redact(sent[name], name, found)
@@ -218,7 +217,8 @@ def events_ingest(*, agent, body: Any, source_ip: str | None = None) -> IngestRe
     a resent id with the same content is a duplicate, with other content it is rejected."""
     validated = validate_events(events_from_body(body))
     now = timezone.now()
-    built = [_build(event, agent, source_ip, now) for event in validated]
+    scrub = redactor()  # once per batch: the settings lookup stays off the per-event path
+    built = [_build(event, agent, source_ip, now, scrub) for event in validated]
     head = locked_chain_head(agent.pk)  # also serialises the duplicate check below
     ids = [event.client_id for event in built if event.client_id]
     known = (

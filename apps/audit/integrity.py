@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from apps.audit.chain import GENESIS_HASH, GLOBAL_CHAIN, HASHED_FIELDS, chain_key, event_hash
+from apps.audit.chain import GENESIS_HASH, HASHED_FIELDS, agent_id_of, chain_key, event_hash
 from apps.audit.checkpoints import checkpoint_is_authentic
 from apps.audit.models import AuditEvent, ChainCheckpoint, ChainHead, CheckpointKind, IntegrityCheck
 
@@ -39,12 +39,12 @@ class VerificationReport:
 def _chain_events(agent_id: int | None, after_seq: int) -> Iterator[SimpleNamespace]:
     """The chain's rows as plain records: only the hashed columns, no model instances, so
     a walk over millions of events spends its time hashing rather than building objects."""
-    events = (
-        AuditEvent.objects.filter(agent_id=agent_id)
-        if agent_id
-        else AuditEvent.objects.filter(agent__isnull=True)
+    rows = (
+        AuditEvent.objects.in_chain(agent_id)
+        .filter(seq__gt=after_seq)
+        .order_by("seq")
+        .values(*HASHED_FIELDS, "hash")
     )
-    rows = events.filter(seq__gt=after_seq).order_by("seq").values(*HASHED_FIELDS, "hash")
     return (SimpleNamespace(**row) for row in rows.iterator(chunk_size=5000))
 
 
@@ -119,10 +119,7 @@ def _verify_chain(agent_id: int | None) -> ChainReport:
 def _every_chain() -> list[int | None]:
     """Chains known from their heads or from their events: a chain whose head row went
     missing is still walked (and then reported)."""
-    from_heads = {
-        None if key == GLOBAL_CHAIN else int(key.split(":", 1)[1])
-        for key in ChainHead.objects.values_list("key", flat=True)
-    }
+    from_heads = {agent_id_of(key) for key in ChainHead.objects.values_list("key", flat=True)}
     from_events = set(AuditEvent.objects.order_by().values_list("agent_id", flat=True).distinct())
     return sorted(from_heads | from_events, key=lambda agent_id: (agent_id is None, agent_id or 0))
 

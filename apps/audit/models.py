@@ -33,6 +33,10 @@ class ActorType(models.TextChoices):
 
 
 class AuditEventQuerySet(models.QuerySet):
+    def in_chain(self, agent_id: int | None):
+        """The events of one hash chain: an agent's, or the global one (agent_id None)."""
+        return self.filter(agent_id=agent_id) if agent_id is not None else self.filter(agent__isnull=True)
+
     def update(self, **kwargs):
         raise TypeError("the audit trail is append-only: audit events cannot be updated")
 

@@ -6,23 +6,20 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.audit.chain import GLOBAL_CHAIN
+from apps.audit.chain import agent_id_of
 from apps.audit.checkpoints import checkpoint_create
 from apps.audit.models import AuditEvent, ChainHead, CheckpointKind, EventType
 from apps.audit.services import SYSTEM, record
 
 
 def _chain_events(key: str):
-    if key == GLOBAL_CHAIN:
-        return AuditEvent.objects.filter(agent__isnull=True)
-    return AuditEvent.objects.filter(agent_id=int(key.split(":", 1)[1]))
+    return AuditEvent.objects.in_chain(agent_id_of(key))
 
 
 def _delete_prefix(key: str, last_seq: int) -> int:
     # The append-only trigger lets DELETE through only inside this transaction-local switch.
-    where, params = (
-        ("agent_id IS NULL", []) if key == GLOBAL_CHAIN else ("agent_id = %s", [int(key.split(":", 1)[1])])
-    )
+    agent_id = agent_id_of(key)
+    where, params = ("agent_id IS NULL", []) if agent_id is None else ("agent_id = %s", [agent_id])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL agentgov.retention = 'on'")
