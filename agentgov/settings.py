@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.audit",
     "apps.registry",
+    "apps.governance",
+    "apps.monitoring",
+    "apps.alerts",
 ]
 
 MIDDLEWARE = [
