@@ -1,7 +1,7 @@
 from django.apps import apps
 from django.contrib import admin
 
-OUR_APPS = ("accounts", "registry", "audit")
+OUR_APPS = ("accounts", "registry", "audit", "governance", "monitoring", "alerts")
 
 
 def test_every_model_of_ours_has_an_admin():
