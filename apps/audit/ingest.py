@@ -2,7 +2,6 @@
 and what is new is linked into the agent's hash chain and stored in one INSERT."""
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, ValidationError
 
-from apps.audit.chain import COST_QUANTUM
+from apps.audit.chain import COST_QUANTUM, sorted_json
 from apps.audit.models import ActorType, AuditEvent
 from apps.audit.redaction import Redactor, redactor
 from apps.audit.services import append_to_chain, locked_chain_head
@@ -168,8 +167,8 @@ def validate_events(raw_events: list[Any]) -> list[EventIn]:
 
 
 def _content_hash(content: dict) -> str:
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # `content` is JSON-mode output, so it holds only JSON values.
+    return hashlib.sha256(sorted_json(content)).hexdigest()
 
 
 def _build(event: EventIn, agent, source_ip: str | None, now: datetime, scrub: Redactor) -> SimpleNamespace:

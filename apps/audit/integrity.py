@@ -2,11 +2,12 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
+import orjson
+from django.db import connection
 from django.utils import timezone
 
-from apps.audit.chain import GENESIS_HASH, HASHED_FIELDS, agent_id_of, chain_key, event_hash
+from apps.audit.chain import GENESIS_HASH, HASHED_FIELDS, agent_id_of, chain_key, row_hash
 from apps.audit.checkpoints import checkpoint_is_authentic
 from apps.audit.models import AuditEvent, ChainCheckpoint, ChainHead, CheckpointKind, IntegrityCheck
 
@@ -36,16 +37,57 @@ class VerificationReport:
         return next((chain.problem for chain in self.chains if chain.problem), "")
 
 
-def _chain_events(agent_id: int | None, after_seq: int) -> Iterator[SimpleNamespace]:
-    """The chain's rows as plain records: only the hashed columns, no model instances, so
-    a walk over millions of events spends its time hashing rather than building objects."""
-    rows = (
-        AuditEvent.objects.in_chain(agent_id)
-        .filter(seq__gt=after_seq)
-        .order_by("seq")
-        .values(*HASHED_FIELDS, "hash")
-    )
-    return (SimpleNamespace(**row) for row in rows.iterator(chunk_size=5000))
+CHUNK = 5000
+_COLUMNS = (*HASHED_FIELDS, "hash")
+_JSON_COLUMNS = [
+    index
+    for index, name in enumerate(_COLUMNS)
+    if AuditEvent._meta.get_field(name).get_internal_type() == "JSONField"
+]
+
+
+def _load_times_in_c(cursor) -> None:
+    """Django parses timestamptz with a Python subclass of psycopg's loader (to pick the
+    time zone); psycopg's own loader is compiled and several times faster. Time zones do
+    not matter here: the canonical form turns every time into UTC."""
+    from psycopg import adapters, postgres
+    from psycopg.pq import Format
+
+    oid = postgres.types["timestamptz"].oid
+    cursor.adapters.register_loader(oid, adapters.get_loader(oid, Format.TEXT))
+
+
+def _chain_rows(agent_id: int | None, after_seq: int, *, raw: bool | None = None) -> Iterator[dict]:
+    """The chain's rows as dicts of the hashed columns, no model instances, so a walk over
+    millions of events spends its time hashing rather than building objects.
+
+    On PostgreSQL (`raw`) the rows come from a server-side cursor with JSON parsed by
+    orjson: Django's per-value converters were most of a walk's time. Elsewhere, and when
+    asked, Django's `values()` gives the same dicts."""
+    rows = AuditEvent.objects.in_chain(agent_id).filter(seq__gt=after_seq).order_by("seq")
+    if raw is None:
+        raw = connection.vendor == "postgresql"
+    if not raw:
+        yield from rows.values(*_COLUMNS).iterator(chunk_size=CHUNK)
+        return
+    sql, params = rows.values_list(*_COLUMNS).query.sql_with_params()
+    with connection.chunked_cursor() as cursor:
+        _load_times_in_c(cursor.cursor)
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(CHUNK):
+            for values in chunk:
+                values = list(values)
+                for index in _JSON_COLUMNS:
+                    if values[index] is not None:
+                        values[index] = orjson.loads(values[index])
+                yield dict(zip(_COLUMNS, values, strict=True))
+
+
+def _hashes_when_read_portably(agent_id: int | None, seq: int, stored_hash: str) -> bool:
+    """A second look before calling a row altered: orjson reads integers beyond 64 bits as
+    floats, so such a row hashes true only when read the portable way."""
+    row = next(_chain_rows(agent_id, seq - 1, raw=False), None)
+    return row is not None and row["seq"] == seq and row_hash(row) == stored_hash
 
 
 def _latest_checkpoint(key: str, kind: str) -> ChainCheckpoint | None:
@@ -94,24 +136,23 @@ def _verify_chain(agent_id: int | None) -> ChainReport:
             "seq", "hash"
         )
     )
-    for event in _chain_events(agent_id, after_seq=expected_seq - 1):
-        where = f"{report.key} event #{event.seq} ({event.uuid}, {event.name})"
-        if event.seq != expected_seq:
-            report.problem = f"{report.key}: event #{expected_seq} is missing (next found is #{event.seq})"
+    for row in _chain_rows(agent_id, after_seq=expected_seq - 1):
+        seq, stored_hash = row["seq"], row["hash"]
+        problem = ""
+        if seq != expected_seq:
+            report.problem = f"{report.key}: event #{expected_seq} is missing (next found is #{seq})"
             return report
-        if event.prev_hash != expected_prev:
-            report.problem = f"{where}: does not link to the event before it"
-            return report
-        if event_hash(event) != event.hash:
-            report.problem = f"{where}: its content was altered (hash mismatch)"
-            return report
-        if signed.get(event.seq, event.hash) != event.hash:
-            report.problem = (
-                f"{where}: differs from the signed checkpoint at #{event.seq}; the chain was rewritten"
-            )
+        if row["prev_hash"] != expected_prev:
+            problem = "does not link to the event before it"
+        elif row_hash(row) != stored_hash and not _hashes_when_read_portably(agent_id, seq, stored_hash):
+            problem = "its content was altered (hash mismatch)"
+        elif signed.get(seq, stored_hash) != stored_hash:
+            problem = f"differs from the signed checkpoint at #{seq}; the chain was rewritten"
+        if problem:
+            report.problem = f"{report.key} event #{seq} ({row['uuid']}, {row['name']}): {problem}"
             return report
         report.events += 1
-        expected_seq, expected_prev = expected_seq + 1, event.hash
+        expected_seq, expected_prev = expected_seq + 1, stored_hash
     _check_tail(report, expected_seq - 1, expected_prev)
     return report
 

@@ -9,19 +9,25 @@ import sys
 import django
 
 
+def _chosen(benches):
+    """All benchmarks, or those named on the command line: `python -m tests.perf verify`."""
+    names = sys.argv[1:]
+    return [b for b in benches if not names or b.__name__.rsplit(".bench_", 1)[1] in names]
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agentgov.settings")
     django.setup()
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from tests.perf import bench_exports, bench_ingest, bench_registry
+    from tests.perf import bench_exports, bench_ingest, bench_registry, bench_verify
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        for bench in (bench_registry, bench_ingest, bench_exports):
+        for bench in _chosen((bench_registry, bench_ingest, bench_exports, bench_verify)):
             bench.report()
     finally:
         connection.close()
