@@ -38,17 +38,20 @@ def _rfc3339(value: Any) -> Any:
 
 def _bounded_json(value: Any) -> Any:
     """Refuses JSON nested deeper than MAX_JSON_DEPTH or holding a string over MAX_JSON_STRING."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
+    level, depth = [value], 1
+    while level:
         if depth > MAX_JSON_DEPTH:
             raise ValueError(f"is nested deeper than {MAX_JSON_DEPTH} levels")
-        if isinstance(item, str) and len(item) > MAX_JSON_STRING:
-            raise ValueError(f"holds a string longer than {MAX_JSON_STRING:,} characters")
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+        containers = []
+        for item in level:
+            if isinstance(item, str):
+                if len(item) > MAX_JSON_STRING:
+                    raise ValueError(f"holds a string longer than {MAX_JSON_STRING:,} characters")
+            elif isinstance(item, dict):
+                containers.extend(item.values())
+            elif isinstance(item, list):
+                containers.extend(item)
+        level, depth = containers, depth + 1
     return value
 
 

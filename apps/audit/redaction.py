@@ -63,6 +63,8 @@ PATTERNS = {
 }
 
 
+CARD_NUMBER = PATTERNS["card_number"]
+
 # No pattern matches fewer characters than this (a 13-digit card number); shorter strings,
 # most of what agents send, skip the regular expression entirely.
 MIN_SECRET_LENGTH = 13
@@ -74,10 +76,18 @@ def _sensitive_word(key: str, key_words: tuple[str, ...]) -> str | None:
     return next((word for word in key_words if f"_{word}_" in normalized), None)
 
 
+def _screen_for(patterns: tuple[Pattern, ...]) -> re.Pattern:
+    """One regular expression of every pattern's hints: a single scan, in C, instead of a
+    substring test per hint. (Card numbers have no hint; their digit count screens them.)"""
+    return re.compile("|".join(re.escape(hint) for p in patterns for hint in p.hints) or r"(?!)")
+
+
 @dataclass(frozen=True)
 class Redactor:
     key_words: tuple[str, ...]
     patterns: tuple[Pattern, ...]
+    screen: re.Pattern
+    cards: bool
 
     def sensitive_key(self, key: str) -> str | None:
         """The configured word a key contains as whole parts: `db_password` and `X-Api-Key`
@@ -86,6 +96,8 @@ class Redactor:
 
     def redact_string(self, value: str, path: str, found: list[dict]) -> str:
         if len(value) < MIN_SECRET_LENGTH:
+            return value
+        if not self.screen.search(value) and not (self.cards and CARD_NUMBER.may_match(value)):
             return value
         for pattern in self.patterns:
             if not pattern.may_match(value):
@@ -127,7 +139,10 @@ def _redactor(key_words: tuple[str, ...], pattern_kinds: tuple[str, ...]) -> Red
     if unknown:
         raise ValueError(f"AUDIT_REDACT_PATTERNS names unknown kinds: {', '.join(sorted(unknown))}")
     words = tuple(re.sub(r"[^a-z0-9]+", "_", word.lower()).strip("_") for word in key_words)
-    return Redactor(key_words=words, patterns=tuple(PATTERNS[kind] for kind in pattern_kinds))
+    patterns = tuple(PATTERNS[kind] for kind in pattern_kinds)
+    return Redactor(
+        key_words=words, patterns=patterns, screen=_screen_for(patterns), cards=CARD_NUMBER in patterns
+    )
 
 
 def redactor() -> Redactor:
