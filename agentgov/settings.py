@@ -231,6 +231,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.audit.tasks.purge_expired_events",
         "schedule": crontab(hour=4, minute=15),
     },
+    "audit-expire-exports": {
+        "task": "apps.audit.tasks.expire_exports",
+        "schedule": crontab(hour=4, minute=45),
+    },
 }
 
 # --- Mail -----------------------------------------------------------------------------
@@ -260,6 +264,8 @@ if AUDIT_RETENTION_DAYS < AUDIT_RETENTION_MINIMUM_DAYS and not env_bool("AUDIT_R
         f"AUDIT_RETENTION_DAYS={AUDIT_RETENTION_DAYS} is under {AUDIT_RETENTION_MINIMUM_DAYS} days (six months, "
         "the EU AI Act minimum for high-risk system logs); set AUDIT_RETENTION_ALLOW_SHORT=1 to override"
     )
+# Days an export's bundle file stays on the server; its record and manifest hashes stay.
+AUDIT_EXPORT_KEEP_DAYS = env_int("AUDIT_EXPORT_KEEP_DAYS", 30, minimum=1)
 AUDIT_REDACT_KEYS = env_list(
     "AUDIT_REDACT_KEYS",
     [

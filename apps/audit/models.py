@@ -235,6 +235,7 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired (bundle deleted)"
 
 
 class ExportStage(models.TextChoices):

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from apps.audit.checkpoints import checkpoints_write_due
+from apps.audit.exports.expiry import exports_expire
 from apps.audit.exports.service import EXPORT_TIME_LIMIT, ExportBusy, export_run
 from apps.audit.integrity import chains_verify
 from apps.audit.retention import retention_purge
@@ -36,3 +37,8 @@ def run_export(self, export_id: int) -> None:
         # A duplicate delivery while another worker runs it: look again once that run's
         # time limit has passed (it is done by then, or dead and claimable).
         raise self.retry(countdown=busy.retry_in) from None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=570)
+def expire_exports() -> int:
+    return exports_expire()

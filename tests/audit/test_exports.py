@@ -399,3 +399,26 @@ def test_the_bundle_verifies_in_process_too(auditor, trail):
     export = export_now(auditor, "csv")
     report = bundle_verify(Path(service.bundle_path(export)))
     assert report.authentic and report.chain_ok and report.rows == export.rows_written
+
+
+def test_bundles_are_deleted_after_the_keep_period_and_the_record_stays(
+    auditor, trail, settings, django_capture_on_commit_callbacks
+):
+    from apps.audit.exports.expiry import exports_expire
+
+    settings.AUDIT_EXPORT_KEEP_DAYS = 30
+    old, recent = export_now(auditor), export_now(auditor)
+    AuditExport.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=31))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert exports_expire() == 1
+    assert exports_expire() == 0  # a second run finds nothing to do
+
+    old.refresh_from_db()
+    assert old.status == ExportStatus.EXPIRED and old.bundle_sha256
+    assert not service.export_dir(old).exists()
+    assert service.bundle_path(recent).is_file()
+    expired = AuditEvent.objects.get(name="audit.export_expired")
+    assert expired.data["export"] == str(old.uuid) and expired.data["bundle_sha256"] == old.bundle_sha256
+    with pytest.raises(ApplicationError, match="expired"):
+        service.export_download(export=old, actor=auditor)
