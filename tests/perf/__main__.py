@@ -21,13 +21,13 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from tests.perf import bench_exports, bench_ingest, bench_registry, bench_verify
+    from tests.perf import bench_exports, bench_ingest, bench_registry, bench_trail, bench_verify
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        for bench in _chosen((bench_registry, bench_ingest, bench_exports, bench_verify)):
+        for bench in _chosen((bench_registry, bench_ingest, bench_exports, bench_verify, bench_trail)):
             bench.report()
     finally:
         connection.close()
