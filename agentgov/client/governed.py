@@ -28,6 +28,7 @@ log = logging.getLogger("agentgov.client")
 
 ACTIONS_PATH = "/api/v1/actions/"
 LONG_POLL_MAX = 30  # seconds: what GET /api/v1/actions/{id}/?wait=N allows
+MIN_POLL_INTERVAL = 1.0
 
 
 class Gate:
@@ -65,9 +66,13 @@ class Gate:
                     answer=answer,
                 )
             wait = max(1, min(LONG_POLL_MAX, math.ceil(remaining)))
+            asked = time.monotonic()
             answer = self._call(
                 "GET", f"{ACTIONS_PATH}{action_id}/", deadline, params={"wait": wait}, timeout=wait + 15
             )
+            if answer.get("decision") == "pending":
+                # A server that answers at once (no long-poll) must not be asked in a tight loop.
+                time.sleep(max(0.0, min(MIN_POLL_INTERVAL - (time.monotonic() - asked), remaining)))
         if answer.get("decision") != "allow":
             raise ActionDenied(
                 _reason(answer), decision=_denial_kind(answer), action_id=action_id, answer=answer

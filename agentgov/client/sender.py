@@ -6,6 +6,7 @@ and counted, never waited for. The sender thread retries a batch with exponentia
 safe: agentgov stores a resent event once.
 """
 
+import contextlib
 import json
 import logging
 import queue
@@ -74,7 +75,7 @@ class Sender:
         self.flush_interval = flush_interval
         self.retry = retry
         self.stats = Stats()
-        self._queue: queue.Queue[str] = queue.Queue(maxsize=max_queue)
+        self._queue: queue.Queue[str | None] = queue.Queue(maxsize=max_queue)
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._unfinished = 0  # queued or in flight
@@ -110,6 +111,8 @@ class Sender:
         flushed = self.flush(timeout)
         self._stopping.set()
         self._wake.set()
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(None)  # wakes the thread from its wait for the next event
         if self._thread is not None:
             self._thread.join(timeout=1.0 if flushed else 0.1)
         if flushed:
@@ -149,16 +152,22 @@ class Sender:
         """Up to batch_size events: waits for the first, then lingers up to flush_interval
         for more unless a flush or close asks to send now."""
         try:
-            batch = [self._queue.get(timeout=self.flush_interval)]
+            first = self._queue.get(timeout=self.flush_interval)
         except queue.Empty:
             return []
+        if first is None:
+            return []  # close() woke us
+        batch = [first]
         deadline = time.monotonic() + self.flush_interval
         while len(batch) < self.batch_size:
             try:
-                batch.append(self._queue.get_nowait())
-                continue
+                item = self._queue.get_nowait()
             except queue.Empty:
                 pass
+            else:
+                if item is not None:
+                    batch.append(item)
+                continue
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self._wake.is_set():
                 break

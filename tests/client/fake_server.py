@@ -3,25 +3,34 @@ the network edge, not a mock of the SDK."""
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from agentgov.client import Client
 
 
 @dataclass
 class Scripted:
-    """Answers POSTs with `replies` in order (the last one repeats); records what it got."""
+    """Answers with `replies` in order (the last one repeats), or with what `respond(method,
+    path, body)` returns; records what it got (bodies, and method + path in `requests`)."""
 
-    replies: list[tuple[int, dict]]
+    replies: list[tuple[int, dict]] = field(default_factory=list)
+    respond: Callable[[str, str, dict], tuple[int, dict]] | None = None
     received: list[dict] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
     gate: threading.Event | None = None  # when set, requests wait for it before answering
     arrived: threading.Event = field(default_factory=threading.Event)
     url: str = ""
 
-    def answer(self, body: bytes) -> tuple[int, dict]:
+    def answer(self, method: str, path: str, body: bytes) -> tuple[int, dict]:
         self.received.append(json.loads(body) if body else {})
+        self.requests.append((method, path))
         self.arrived.set()
         if self.gate is not None:
             self.gate.wait(30)
+        if self.respond is not None:
+            return self.respond(method, path, self.received[-1])
         index = min(len(self.received), len(self.replies)) - 1
         return self.replies[index]
 
@@ -33,7 +42,11 @@ def serve(script: Scripted):
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
-            status, reply = script.answer(self.rfile.read(length))
+            self.reply(*script.answer(self.command, self.path, self.rfile.read(length)))
+
+        do_GET = do_POST
+
+        def reply(self, status: int, reply: dict):
             payload = json.dumps(reply).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -50,3 +63,9 @@ def serve(script: Scripted):
     thread.start()
     script.url = f"http://127.0.0.1:{server.server_address[1]}"
     return server
+
+
+def quick_client(url: str, **options) -> Client:
+    """A client that retries fast and sends at once: tests wait on results, not on timers."""
+    settings = {"flush_interval": 0.05, "backoff": 0.01, "max_backoff": 0.05, **options}
+    return Client(url, "agk_test_secret", **settings)

@@ -9,10 +9,7 @@ import textwrap
 import threading
 from pathlib import Path
 
-import pytest
-
-from agentgov.client import Client
-from tests.client.fake_server import Scripted, serve
+from tests.client.fake_server import quick_client
 
 ACCEPTED = (202, {"accepted": 1, "duplicates": 0, "rejected": []})
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,26 +17,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def accepted(count: int) -> tuple[int, dict]:
     return 202, {"accepted": count, "duplicates": 0, "rejected": []}
-
-
-@pytest.fixture
-def server():
-    servers = []
-
-    def start(*replies, gate=None) -> Scripted:
-        script = Scripted(replies=list(replies), gate=gate)
-        servers.append(serve(script))
-        return script
-
-    yield start
-    for running in servers:
-        running.shutdown()
-        running.server_close()
-
-
-def quick_client(url: str, **options) -> Client:
-    settings = {"flush_interval": 0.05, "backoff": 0.01, "max_backoff": 0.05, **options}
-    return Client(url, "agk_test_secret", **settings)
 
 
 def test_a_batch_is_retried_after_503_until_accepted(server):
