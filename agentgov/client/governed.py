@@ -166,7 +166,12 @@ def governed(
             why = kwargs.get("rationale") if takes_rationale else kwargs.pop("rationale", None)
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
-            params = {name: value for name, value in bound.arguments.items() if name not in ("self", "cls")}
+            params: dict[str, Any] = {}
+            for name, value in bound.arguments.items():
+                if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+                    params.update(value)  # **details: flat, so policies can test params.amount
+                elif name not in ("self", "cls"):
+                    params[name] = value
             params = jsonable(params)
             question = {
                 "action": action,

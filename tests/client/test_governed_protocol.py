@@ -244,6 +244,20 @@ def test_async_tools_are_governed_without_blocking_the_event_loop(server):
     client.close()
 
 
+def test_keyword_arguments_collected_by_kwargs_are_sent_as_flat_params(server):
+    script = server(respond=governance({"decision": "allow"}))
+    client = quick_client(script.url)
+
+    @client.governed(action="stripe.refund", resource="stripe:{charge}")
+    def refund(charge: str, **details):
+        return details
+
+    assert refund("ch_1", amount=40, currency="eur") == {"amount": 40, "currency": "eur"}
+    assert script.received[0]["params"] == {"charge": "ch_1", "amount": 40, "currency": "eur"}
+    assert script.received[0]["resource"] == "stripe:ch_1"
+    client.close()
+
+
 def test_a_function_that_takes_a_rationale_still_receives_it(server):
     script = server(respond=governance({"decision": "allow"}))
     client = quick_client(script.url)
