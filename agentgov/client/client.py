@@ -10,7 +10,7 @@ import httpx
 
 from agentgov.client import governed as governance
 from agentgov.client.jsonsafe import dumps, jsonable
-from agentgov.client.sender import RetryPolicy, Sender, Stats
+from agentgov.client.sender import RetryPolicy, Sender, Stats, problem_of
 from agentgov.client.tracing import Span, child_context, current_span, now_rfc3339
 
 log = logging.getLogger("agentgov.client")
@@ -57,6 +57,7 @@ class Client:
         )
         self._gate = governance.Gate(self._http, retry)
         self._closed = False
+        self._heartbeat_failing = False
         atexit.register(self._close_at_exit)
 
     def _http_client(self, api_key: str, timeout: float, transport) -> httpx.Client:
@@ -149,14 +150,21 @@ class Client:
         try:
             response = self._http.post(HEARTBEATS_PATH, json=body)
         except httpx.TransportError as exc:
-            log.warning("agentgov: heartbeat not sent: %s", exc)
-            return False
+            return self._heartbeat_failed(f"not sent: {exc}")
         if response.status_code >= 400:
-            log.warning(
-                "agentgov: heartbeat refused (HTTP %d): %s", response.status_code, response.text[:200]
-            )
-            return False
+            return self._heartbeat_failed(f"refused with HTTP {response.status_code}: {problem_of(response)}")
+        if self._heartbeat_failing:
+            log.warning("agentgov: heartbeats are getting through again")
+        self._heartbeat_failing = False
         return True
+
+    def _heartbeat_failed(self, problem: str) -> bool:
+        # Once per outage at warning level: an agent beating every 15 s must not flood its log.
+        log.log(
+            logging.DEBUG if self._heartbeat_failing else logging.WARNING, "agentgov: heartbeat %s", problem
+        )
+        self._heartbeat_failing = True
+        return False
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import httpx
 
 from agentgov.client.errors import ActionDenied, AgentgovError, GovernanceUnavailable
 from agentgov.client.jsonsafe import jsonable, summary
-from agentgov.client.sender import RetryPolicy, retryable
+from agentgov.client.sender import RetryPolicy, problem_of, retryable
 from agentgov.client.tracing import current_span
 
 log = logging.getLogger("agentgov.client")
@@ -92,7 +92,7 @@ class Gate:
                 if not retryable(response):
                     if response.status_code >= 400:
                         log.error(
-                            "agentgov refused the outcome of action %s: %s", action_id, response.text[:200]
+                            "agentgov refused the outcome of action %s: %s", action_id, problem_of(response)
                         )
                     return
                 problem = f"HTTP {response.status_code}"
@@ -123,7 +123,7 @@ def _answer(response: httpx.Response) -> dict:
     except ValueError:
         answer = {}
     answer = answer if isinstance(answer, dict) else {}
-    message = answer.get("error") or answer.get("detail") or response.text[:200]
+    message = problem_of(response)
     if response.status_code == 403:  # a paused or quarantined agent is refused outright
         raise ActionDenied(str(message), decision="deny", answer=answer)
     if response.status_code >= 400:

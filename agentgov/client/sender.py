@@ -232,7 +232,7 @@ class Sender:
             "agentgov refused %d event(s) with HTTP %d: %s",
             len(batch),
             response.status_code,
-            answer.get("error") or answer.get("detail") or response.text[:200],
+            problem_of(response),
         )
         self._count(rejected=len(batch))
 
@@ -248,3 +248,11 @@ def _json_or_empty(response: httpx.Response) -> dict:
     except (ValueError, json.JSONDecodeError):
         return {}
     return answer if isinstance(answer, dict) else {}
+
+
+def problem_of(response: httpx.Response) -> str:
+    """agentgov's error message, or the start of whatever else answered (an HTML 404 page)."""
+    answer = _json_or_empty(response)
+    if answer.get("error") or answer.get("detail"):
+        return str(answer.get("error") or answer.get("detail"))
+    return " ".join(response.text.split())[:120]

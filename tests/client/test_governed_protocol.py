@@ -291,3 +291,15 @@ def test_a_failed_heartbeat_returns_false_and_never_raises(server):
     assert client.heartbeat(status="ok") is False
     client.close()
     assert quick_client("http://127.0.0.1:9", timeout=1).heartbeat() is False
+
+
+def test_a_heartbeat_outage_is_logged_once_not_every_beat(server, caplog):
+    script = server((404, {"detail": "Not found."}), (404, {"detail": "Not found."}), (201, {}))
+    client = quick_client(script.url)
+    assert [client.heartbeat(), client.heartbeat(), client.heartbeat()] == [False, False, True]
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert warnings == [
+        "agentgov: heartbeat refused with HTTP 404: Not found.",
+        "agentgov: heartbeats are getting through again",
+    ]
+    client.close()

@@ -1,5 +1,6 @@
 """Run demo agents against a running agentgov through the SDK, so the dashboard moves."""
 
+import logging
 import os
 import time
 
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None)
 
     def handle(self, *args, **options):
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns the report
         keys = self._keys(options)
         drifter = options["drifting_agent"] or (
             DEFAULT_DRIFTER if DEFAULT_DRIFTER in keys else sorted(keys)[0]
