@@ -24,8 +24,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--base-url",
-            default=os.environ.get("AGENTGOV_URL", "http://127.0.0.1:8000"),
-            help="agentgov to talk to (default $AGENTGOV_URL or http://127.0.0.1:8000)",
+            default=f"http://{os.environ.get('AGENTGOV_BIND', '127.0.0.1:8000')}",
+            help="agentgov to talk to (default: where `make run` serves, http://$AGENTGOV_BIND)",
         )
         parser.add_argument(
             "--agent", action="append", dest="agents", help="simulate this agent (repeatable)"
