@@ -204,3 +204,40 @@ def test_the_trace_view_shows_the_run_parent_before_child(send, api_as):
         ("aaaaaaaaaaaaaaaa", 0),
         ("bbbbbbbbbbbbbbbb", 1),
     ]
+
+
+def test_the_otlp_specs_own_json_example_is_accepted(send):
+    # From opentelemetry-proto's examples/trace.json: upper-case hex ids, int64 as strings,
+    # the span kind as a number.
+    example = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "my.service"}}]},
+                "scopeSpans": [
+                    {
+                        "scope": {"name": "my.library", "version": "1.0.0"},
+                        "spans": [
+                            {
+                                "traceId": "5B8EFFF798038103D269B633813FC60C",
+                                "spanId": "EEE19B7EC3C1B174",
+                                "parentSpanId": "EEE19B7EC3C1B173",
+                                "name": "I'm a server span",
+                                "startTimeUnixNano": "1544712660000000000",
+                                "endTimeUnixNano": "1544712661000000000",
+                                "kind": 2,
+                                "attributes": [
+                                    {"key": "my.span.attr", "value": {"stringValue": "some value"}}
+                                ],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+    response = send(json.dumps(example).encode(), content_type="application/json")
+    assert (response.status_code, response.json()) == (200, {})
+    event = AuditEvent.objects.get(span_id="eee19b7ec3c1b174")
+    assert (event.type, event.parent_span_id, event.duration_ms) == ("log", "eee19b7ec3c1b173", 1000.0)
+    assert event.attributes["otel.span_kind"] == "server"
+    assert event.occurred_at.isoformat() == "2018-12-13T14:51:00+00:00"
