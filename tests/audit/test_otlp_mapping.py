@@ -9,8 +9,8 @@ from tests.audit.otlp_helpers import TRACE_ID, export, make_span, tool_span
 
 def mapped(span):
     request = export(span)
-    ((resource, scope, only),) = spans_of(request)
-    return span_to_event(resource, scope, only)
+    ((only, shared),) = spans_of(request)
+    return span_to_event(only, shared)
 
 
 def test_execute_tool_becomes_a_tool_call_with_arguments_and_result_as_input_and_output():

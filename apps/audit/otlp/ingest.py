@@ -35,9 +35,9 @@ def otlp_traces_ingest(*, agent, export_request, source_ip: str | None = None) -
     """Store the spans of an ExportTraceServiceRequest as the agent's events."""
     result = OtlpResult()
     events: list[dict] = []
-    for resource, scope, span in spans_of(export_request):
+    for span, shared in spans_of(export_request):
         try:
-            events.append(span_to_event(resource, scope, span))
+            events.append(span_to_event(span, shared))
         except SpanRejected as exc:
             result.rejected.append(f"span {span.span_id.hex() or '(no id)'}: {exc}")
     size = settings.AUDIT_MAX_BATCH_EVENTS

@@ -39,6 +39,9 @@ NAME_LIMIT = 200
 SPAN_EVENT_LIMIT = 64  # span events kept per span; the rest are counted, not stored
 TRACE_ID_BYTES = 16
 SPAN_ID_BYTES = 8
+SPAN_KINDS = {
+    number: name.removeprefix("SPAN_KIND_").lower() for name, number in Span.SpanKind.items() if number
+}
 
 
 class SpanRejected(ValueError):
@@ -150,14 +153,20 @@ def _optional_attributes(message) -> dict:
     return {"attributes": key_values(message.attributes)} if message.attributes else {}
 
 
-def _otel_context(resource: ResourceSpans, scope: ScopeSpans, span: Span) -> dict[str, Any]:
-    context: dict[str, Any] = {}
+def shared_context(resource: ResourceSpans, scope: ScopeSpans) -> dict[str, Any]:
+    """What every span of one scope shares, computed once per scope rather than per span."""
+    shared: dict[str, Any] = {}
     if resource.resource.attributes:
-        context["otel.resource"] = key_values(resource.resource.attributes)
+        shared["otel.resource"] = key_values(resource.resource.attributes)
     if scope.scope.name:
-        context["otel.scope"] = {"name": scope.scope.name, "version": scope.scope.version}
+        shared["otel.scope"] = {"name": scope.scope.name, "version": scope.scope.version}
+    return shared
+
+
+def _span_context(span: Span) -> dict[str, Any]:
+    context: dict[str, Any] = {}
     if span.kind:
-        context["otel.span_kind"] = Span.SpanKind.Name(span.kind).removeprefix("SPAN_KIND_").lower()
+        context["otel.span_kind"] = SPAN_KINDS.get(span.kind, str(span.kind))
     if span.status.message:
         context["otel.status_message"] = _bounded_string(span.status.message)
     if span.events:
@@ -171,8 +180,9 @@ def _otel_context(resource: ResourceSpans, scope: ScopeSpans, span: Span) -> dic
     return context
 
 
-def span_to_event(resource: ResourceSpans, scope: ScopeSpans, span: Span) -> dict[str, Any]:
-    """One span as an event dict for `events_ingest`. Raises SpanRejected with the reason."""
+def span_to_event(span: Span, shared: dict[str, Any]) -> dict[str, Any]:
+    """One span as an event dict for `events_ingest`; `shared` is its scope's
+    `shared_context`. Raises SpanRejected with the reason."""
     span_id = _hex_id(span.span_id, SPAN_ID_BYTES, "span_id", required=True)
     event: dict[str, Any] = {
         "id": span_id,
@@ -206,16 +216,16 @@ def span_to_event(resource: ResourceSpans, scope: ScopeSpans, span: Span) -> dic
     event["occurred_at"] = _timestamp(span.start_time_unix_nano)
     if span.start_time_unix_nano and span.end_time_unix_nano >= span.start_time_unix_nano:
         event["duration_ms"] = (span.end_time_unix_nano - span.start_time_unix_nano) / 1_000_000
-    event["attributes"] = {**attributes, **_otel_context(resource, scope, span)}
+    event["attributes"] = {**attributes, **shared, **_span_context(span)}
     # Unset fields stay unset, as an agent posting JSON would leave them out.
     return {key: value for key, value in event.items() if value is not None}
 
 
-def spans_of(request) -> "list[tuple[ResourceSpans, ScopeSpans, Span]]":
-    """Every span of an ExportTraceServiceRequest with its resource and scope, in order."""
-    return [
-        (resource, scope, span)
-        for resource in request.resource_spans
-        for scope in resource.scope_spans
-        for span in scope.spans
-    ]
+def spans_of(request) -> "list[tuple[Span, dict[str, Any]]]":
+    """Every span of an ExportTraceServiceRequest with its scope's shared context, in order."""
+    found = []
+    for resource in request.resource_spans:
+        for scope in resource.scope_spans:
+            shared = shared_context(resource, scope)
+            found.extend((span, shared) for span in scope.spans)
+    return found
