@@ -41,15 +41,14 @@ class Client:
         max_backoff: float = 30.0,
         timeout: float = 10.0,
         close_timeout: float = 10.0,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.close_timeout = close_timeout
         retry = RetryPolicy(max_retries=max_retries, backoff=backoff, max_backoff=max_backoff)
         # Two connection pools: the sender thread's batches never queue behind a long poll.
-        self._http = self._http_client(api_key, timeout, transport)
+        self._http = self._http_client(api_key, timeout)
         self._sender = Sender(
-            self._http_client(api_key, timeout, transport),
+            self._http_client(api_key, timeout),
             max_queue=max_queue,
             batch_size=batch_size,
             flush_interval=flush_interval,
@@ -60,12 +59,11 @@ class Client:
         self._heartbeat_failing = False
         atexit.register(self._close_at_exit)
 
-    def _http_client(self, api_key: str, timeout: float, transport) -> httpx.Client:
+    def _http_client(self, api_key: str, timeout: float) -> httpx.Client:
         return httpx.Client(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT},
             timeout=timeout,
-            transport=transport,
         )
 
     # -- events ----------------------------------------------------------------------------
@@ -83,7 +81,7 @@ class Client:
             event.update(trace_id=span.trace_id, span_id=span.span_id)
             if span.parent_span_id:
                 event["parent_span_id"] = span.parent_span_id
-        event.update({key: value for key, value in fields.items() if value is not None and value != {}})
+        event.update({key: value for key, value in fields.items() if not _empty(value)})
         return event["id"] if self._sender.put(dumps(event)) else None
 
     def decision(
@@ -111,13 +109,18 @@ class Client:
 
     def trace(self, name: str, *, type: str = "action", **fields: Any) -> Span:
         """A new run: a root span with a fresh trace id, whatever span is current."""
-        return Span(client=self, name=name, type=type, context=child_context(new_trace=True), fields=fields)
+        return self._span(name, type, fields, new_trace=True)
 
     def span(self, name: str, *, type: str = "action", **fields: Any) -> Span:
         """A step inside the current span (or a new trace if there is none)."""
+        return self._span(name, type, fields, new_trace=False)
+
+    def _span(self, name: str, type: str, fields: dict, *, new_trace: bool) -> Span:
         if type not in EVENT_TYPES:
             raise ValueError(f"span type must be one of {sorted(EVENT_TYPES)}, got {type!r}")
-        return Span(client=self, name=name, type=type, context=child_context(new_trace=False), fields=fields)
+        return Span(
+            client=self, name=name, type=type, context=child_context(new_trace=new_trace), fields=fields
+        )
 
     # -- governance ------------------------------------------------------------------------
 
@@ -197,3 +200,9 @@ class Client:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _empty(value: Any) -> bool:
+    """Left out of the event: the server's default is the same. (An empty list or dict input
+    is kept: it says something a missing one does not.)"""
+    return value is None or (isinstance(value, str) and not value)

@@ -8,7 +8,7 @@ OpenTelemetry spans of the same agent sent through OTLP.
 import secrets
 import time
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -44,22 +44,27 @@ def current_span() -> SpanContext | None:
     return _current.get()
 
 
-@dataclass
 class Span:
-    """A step of a run, recorded as one event when it ends. Set `input`, `output`,
-    `resource`, token counts or `attributes` on it while it runs; an exception escaping
+    """A step of a run, recorded as one event when it ends. While it runs, set what the
+    event should carry: `span.output = ...` (also input, resource, rationale, tokens_in,
+    tokens_out, cost_usd), `span.set(**fields)`, `span.attributes[...]`. An exception escaping
     it marks it `error` (`denied` for ActionDenied) and is re-raised."""
 
-    client: "Client"
-    name: str
-    type: str
-    context: SpanContext
-    fields: dict[str, Any] = field(default_factory=dict)
-    attributes: dict[str, Any] = field(default_factory=dict)
-    status: str = "ok"
-    _started_at: str = ""
-    _started: float = 0.0
-    _token: Token | None = None
+    EVENT_FIELDS = frozenset(
+        {"input", "output", "resource", "rationale", "tokens_in", "tokens_out", "cost_usd"}
+    )
+
+    def __init__(self, *, client: "Client", name: str, type: str, context: SpanContext, fields: dict) -> None:
+        object.__setattr__(self, "fields", dict(fields))
+        self.client = client
+        self.name = name
+        self.type = type
+        self.context = context
+        self.attributes: dict[str, Any] = dict(self.fields.pop("attributes", None) or {})
+        self.status: str = self.fields.pop("status", "ok")
+        self._started_at = ""
+        self._started = 0.0
+        self._token: Token | None = None
 
     @property
     def trace_id(self) -> str:
@@ -70,17 +75,14 @@ class Span:
         return self.context.span_id
 
     def set(self, **event_fields: Any) -> "Span":
-        """Fields of the event this span records: input, output, resource, rationale,
-        tokens_in, tokens_out, cost_usd, ..."""
         self.fields.update(event_fields)
         return self
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # span.output = ..., span.input = ...: sugar for set().
-        if name in ("input", "output", "resource", "rationale", "tokens_in", "tokens_out", "cost_usd"):
+        if name in self.EVENT_FIELDS:
             self.fields[name] = value
         else:
-            super().__setattr__(name, value)
+            object.__setattr__(self, name, value)
 
     def __enter__(self) -> "Span":
         self._started_at = now_rfc3339()
@@ -96,18 +98,17 @@ class Span:
             self.status = "denied" if isinstance(exc, ActionDenied) else "error"
             self.attributes.setdefault("error.type", type(exc).__name__)
             self.attributes.setdefault("error.message", str(exc)[:2000])
-        self.client.event(
-            self.type,
-            name=self.name,
-            status=self.status,
-            occurred_at=self._started_at,
-            duration_ms=duration_ms,
-            trace_id=self.context.trace_id,
-            span_id=self.context.span_id,
-            parent_span_id=self.context.parent_span_id,
-            attributes=self.attributes,
+        recorded = {
             **self.fields,
-        )
+            "status": self.status,
+            "occurred_at": self._started_at,
+            "duration_ms": duration_ms,
+            "trace_id": self.context.trace_id,
+            "span_id": self.context.span_id,
+            "parent_span_id": self.context.parent_span_id,
+            "attributes": self.attributes,
+        }
+        self.client.event(self.type, name=self.name, **recorded)
         return False  # never swallow the agent's exception
 
     async def __aenter__(self) -> "Span":

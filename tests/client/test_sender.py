@@ -138,3 +138,21 @@ def test_the_sdk_imports_without_django_or_a_database():
     )
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-c", program], env=env, check=True, timeout=60, cwd="/")
+
+
+def test_a_span_records_the_fields_given_at_start_and_while_it_ran(server):
+    script = server(accepted(1))
+    client = quick_client(script.url)
+    with client.span("query", type="tool_call", resource="db:orders", attributes={"rows": 3}) as span:
+        span.output = {"count": 3}
+        span.set(tokens_in=10)
+    client.close(timeout=30)
+    (event,) = script.events()
+    assert (event["type"], event["name"], event["resource"], event["status"]) == (
+        "tool_call",
+        "query",
+        "db:orders",
+        "ok",
+    )
+    assert (event["output"], event["tokens_in"], event["attributes"]) == ({"count": 3}, 10, {"rows": 3})
+    assert len(event["trace_id"]) == 32 and "parent_span_id" not in event
