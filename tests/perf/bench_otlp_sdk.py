@@ -2,6 +2,7 @@
 Run through `make bench`; the gunicorn setup is bench_ingest's."""
 
 import http.client
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -64,6 +65,7 @@ def _otlp_rows(keys: list[str]) -> list[tuple[str, str]]:
 
 
 def _sdk_rows(raw_key: str) -> list[tuple[str, str]]:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     client = Client(f"http://127.0.0.1:{PORT}", raw_key, max_queue=SDK_EVENTS, batch_size=1000)
     payload = {"q": "refund timeline", "customer": "c-42", "page": 1}
     start = time.perf_counter()

@@ -114,7 +114,9 @@ class Command(BaseCommand):
     def _stop(self, fleet: list[SimulatedAgent]) -> None:
         for agent in fleet:
             agent.stop.set()
+        deadline = time.monotonic() + 5  # an agent waiting for a person is not waited for
         for agent in fleet:
-            agent.join(timeout=5)
+            agent.join(timeout=max(0.0, deadline - time.monotonic()))
+        for agent in fleet:
             agent.client.close(timeout=10)
         self._report(fleet)
