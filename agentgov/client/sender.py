@@ -11,6 +11,7 @@ import json
 import logging
 import queue
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, fields
@@ -255,4 +256,6 @@ def problem_of(response: httpx.Response) -> str:
     answer = _json_or_empty(response)
     if answer.get("error") or answer.get("detail"):
         return str(answer.get("error") or answer.get("detail"))
-    return " ".join(response.text.split())[:120]
+    text = " ".join(response.text.split())
+    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE)
+    return (title.group(1).strip() if title else text)[:120]

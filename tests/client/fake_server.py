@@ -15,8 +15,8 @@ class Scripted:
     """Answers with `replies` in order (the last one repeats), or with what `respond(method,
     path, body)` returns; records what it got (bodies, and method + path in `requests`)."""
 
-    replies: list[tuple[int, dict]] = field(default_factory=list)
-    respond: Callable[[str, str, dict], tuple[int, dict]] | None = None
+    replies: list[tuple[int, dict | str]] = field(default_factory=list)
+    respond: Callable[[str, str, dict], tuple[int, dict | str]] | None = None
     received: list[dict] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     gate: threading.Event | None = None  # when set, requests wait for it before answering
@@ -46,10 +46,11 @@ def serve(script: Scripted):
 
         do_GET = do_POST
 
-        def reply(self, status: int, reply: dict):
-            payload = json.dumps(reply).encode()
+        def reply(self, status: int, reply: dict | str):
+            html = isinstance(reply, str)  # a str reply is an HTML page, as a bare Django 404 is
+            payload = reply.encode() if html else json.dumps(reply).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "text/html" if html else "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -303,3 +303,13 @@ def test_a_heartbeat_outage_is_logged_once_not_every_beat(server, caplog):
         "agentgov: heartbeats are getting through again",
     ]
     client.close()
+
+
+def test_a_server_without_the_api_is_named_by_its_page_title_not_its_html(server, caplog):
+    page = "<!DOCTYPE html>\n<html><head>\n<title>Page not found at /api/v1/heartbeats/</title></head></html>"
+    script = server((404, page))
+    client = quick_client(script.url)
+    client.heartbeat()
+    assert "heartbeat refused with HTTP 404: Page not found at /api/v1/heartbeats/" in caplog.text
+    assert "DOCTYPE" not in caplog.text
+    client.close()
