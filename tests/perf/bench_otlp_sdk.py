@@ -14,8 +14,9 @@ from apps.accounts.services import user_create
 from apps.audit.models import AuditEvent
 from apps.registry import services
 from tests.audit.otlp_helpers import export, tool_span
-from tests.perf.bench_ingest import CLIENTS, PORT, _gunicorn
+from tests.perf.bench_ingest import CLIENTS, _gunicorn
 
+PORT = 8797  # not bench_ingest's: the two may run at once from different checkouts
 SPANS_PER_EXPORT = 500  # a little under the SDK's BatchSpanProcessor default of 512
 EXPORTS = 40
 SDK_EVENTS = 20_000
@@ -93,7 +94,7 @@ def measure() -> list[tuple[str, str]]:
             actor=admin, slug=f"otlp-fleet-{n}", name=f"otlp {n}", owner=admin, risk_tier="low"
         )
         keys.append(services.agent_key_create(agent=agent, actor=admin)[1])
-    server = _gunicorn("copy")
+    server = _gunicorn("copy", PORT)
     try:
         _post_otlp(keys[0], _export_body(-1))  # warm up
         rows = _otlp_rows(keys)
