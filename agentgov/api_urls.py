@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from apps.audit.api import EventDetailView, EventsView, TraceView
 from apps.audit.exports.api import ExportDetailView, ExportDownloadView, ExportsView
+from apps.audit.otlp.api import OtlpTracesView
 from apps.registry.api import AgentSelfView, AgentViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -16,6 +17,8 @@ urlpatterns = [
     path("events/", EventsView.as_view(), name="events"),
     path("events/<uuid:uuid>/", EventDetailView.as_view(), name="event-detail"),
     path("traces/<str:trace_id>/", TraceView.as_view(), name="trace"),
+    # No trailing slash: OTLP exporters append exactly `/v1/traces` to their base endpoint.
+    path("otlp/v1/traces", OtlpTracesView.as_view(), name="otlp-traces"),
     *router.urls,
     path("exports/", ExportsView.as_view(), name="exports"),
     path("exports/<uuid:uuid>/", ExportDetailView.as_view(), name="export-detail"),

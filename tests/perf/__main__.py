@@ -1,18 +1,29 @@
 """Benchmarks: `make bench` (PostgreSQL when DATABASE_URL points to it), printing tables.
 
-Every benchmark runs in one throwaway test database, through the entry points users use.
+Every `tests/perf/bench_<name>.py` with a `report()` is run, in name order, in one
+throwaway test database, through the entry points users use. Name some to run only
+those: `python -m tests.perf verify trail`.
 """
 
+import importlib
 import os
+import pkgutil
 import sys
+from pathlib import Path
 
 import django
 
 
-def _chosen(benches):
-    """All benchmarks, or those named on the command line: `python -m tests.perf verify`."""
-    names = sys.argv[1:]
-    return [b for b in benches if not names or b.__name__.rsplit(".bench_", 1)[1] in names]
+def _benches(names: list[str]) -> list:
+    found = sorted(
+        module.name.removeprefix("bench_")
+        for module in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if module.name.startswith("bench_")
+    )
+    unknown = set(names) - set(found)
+    if unknown:
+        raise SystemExit(f"no such benchmark: {', '.join(sorted(unknown))} (there are: {', '.join(found)})")
+    return [importlib.import_module(f"tests.perf.bench_{name}") for name in found if not names or name in names]
 
 
 def main() -> int:
@@ -21,13 +32,12 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from tests.perf import bench_exports, bench_ingest, bench_registry, bench_trail, bench_verify
-
+    benches = _benches(sys.argv[1:])
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        for bench in _chosen((bench_registry, bench_ingest, bench_exports, bench_verify, bench_trail)):
+        for bench in benches:
             bench.report()
     finally:
         connection.close()

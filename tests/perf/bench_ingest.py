@@ -51,7 +51,7 @@ def _event(batch: int, i: int) -> dict:
     }
 
 
-def _gunicorn(insert_method: str) -> subprocess.Popen:
+def _gunicorn(insert_method: str, port: int = PORT) -> subprocess.Popen:
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -71,7 +71,7 @@ def _gunicorn(insert_method: str) -> subprocess.Popen:
             "gunicorn",
             "agentgov.wsgi:application",
             "-b",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{port}",
             "-w",
             str(WORKERS),
             "--log-level",
@@ -83,7 +83,7 @@ def _gunicorn(insert_method: str) -> subprocess.Popen:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 return process

@@ -1,0 +1,1 @@
+"""`manage.py simulate_fleet`: demo agents driven through the SDK (agentgov.client)."""
