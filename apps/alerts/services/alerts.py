@@ -106,7 +106,7 @@ def alert_resolve(*, fingerprint: str) -> Alert | None:
 
 
 def _locked_alert(alert: Alert) -> Alert:
-    return Alert.objects.select_for_update().select_related("agent").get(pk=alert.pk)
+    return Alert.objects.select_for_update(of=("self",)).select_related("agent").get(pk=alert.pk)
 
 
 @transaction.atomic
