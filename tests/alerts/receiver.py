@@ -6,6 +6,7 @@ with, and `rx.hold()` to make the next request block (as a hung receiver would) 
 `rx.release()`.
 """
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -76,10 +77,9 @@ def webhook_receiver() -> Iterator[Receiver]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
-            try:
+            # The sender may be gone (a killed worker): then there is nothing to answer.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 receiver._handle(self)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the sender is gone (a killed worker): nothing to answer
 
         def log_message(self, *args):  # keep test output quiet
             pass
