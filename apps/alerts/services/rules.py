@@ -149,7 +149,8 @@ def _apply(rule: AlertRule, actor, **fields) -> AlertRule:
         raise ApplicationError("an error rate threshold is a percentage, 0 to 100", field="threshold")
     if rule.threshold is not None and rule.threshold < 0:
         raise ApplicationError("the threshold cannot be negative", field="threshold")
-    rule.full_clean(exclude=["created_by", "last_evaluated_at", "last_value"])
+    # Name clashes are left to the unique index, so two admins saving at once get one message.
+    rule.full_clean(exclude=["created_by", "last_evaluated_at", "last_value"], validate_unique=False)
     try:
         with transaction.atomic():
             rule.save()
