@@ -74,9 +74,12 @@ def test_http_failures_are_sorted_into_permanent_and_temporary(receiver, status,
 
 
 def test_network_errors_and_timeouts_are_temporary():
-    with mock.patch("httpx.post", autospec=True, side_effect=httpx.ConnectTimeout("timed out")) as sent:
-        with pytest.raises(TransportError) as failed:
-            post("http://192.0.2.1/hook", content=b"{}", headers={})
+    timeout = httpx.ConnectTimeout("timed out")
+    with (
+        mock.patch("httpx.post", autospec=True, side_effect=timeout) as sent,
+        pytest.raises(TransportError) as failed,
+    ):
+        post("http://192.0.2.1/hook", content=b"{}", headers={})
     assert not failed.value.permanent and "ConnectTimeout" in failed.value.message
     assert sent.call_args.kwargs["timeout"] > 0
 
