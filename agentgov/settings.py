@@ -205,9 +205,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # How long a message a worker took (and died with) stays invisible before Redis hands
     # it to another worker; it must exceed the longest task and the longest retry countdown.
+    # Workers look for such messages every few seconds (kombu's default is every ~100 s).
+    _visibility = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=1)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=1)
+        "visibility_timeout": _visibility,
+        "unacked_restore_interval": max(1, min(10, _visibility // 2)),
+        "unacked_restore_throttle": 1,
     }
+# The queue tasks are sent to unless routed elsewhere, and that workers consume by default.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
