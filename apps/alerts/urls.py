@@ -16,6 +16,7 @@ urlpatterns = [
     path("channels/<int:pk>/edit/", channels.channel_edit, name="channel_edit"),
     path("channels/<int:pk>/test/", channels.channel_test, name="channel_test"),
     path("channels/<int:pk>/enable/", channels.channel_enable, name="channel_enable"),
+    path("channels/<int:pk>/disable/", channels.channel_disable, name="channel_disable"),
     path("channels/<int:pk>/rotate-secret/", channels.channel_rotate_secret, name="channel_rotate_secret"),
     path("rules/", rules.rule_list, name="rule_list"),
     path("rules/new/", rules.rule_create, name="rule_create"),

@@ -182,3 +182,20 @@ def test_admins_write_rules_and_viewers_read_them(as_role, live_agent):
 def test_the_alerts_link_is_in_the_main_nav(as_role):
     page = as_role("viewer").get(reverse("alerts:alert_list")).content.decode()
     assert 'aria-current="page">Alerts</a>' in page
+
+
+def test_an_admin_disables_a_channel_with_a_reason_and_rotates_a_webhook_secret(as_role, webhook):
+    channel = webhook()
+    old_secret = channel.secret
+    client = as_role("admin")
+    client.post(reverse("alerts:channel_disable", args=[channel.pk]), {"reason": ""})
+    channel.refresh_from_db()
+    assert channel.enabled
+    client.post(reverse("alerts:channel_disable", args=[channel.pk]), {"reason": "receiver moved"})
+    channel.refresh_from_db()
+    assert not channel.enabled and channel.disabled_reason == "receiver moved"
+
+    client.post(reverse("alerts:channel_rotate_secret", args=[channel.pk]))
+    channel.refresh_from_db()
+    assert channel.secret and channel.secret != old_secret
+    assert AuditEvent.objects.filter(name="alert_channel.secret_rotated").exists()

@@ -48,6 +48,7 @@ def alert_fire(
     Safe to call on every check run: only the transition to firing is an audit event and
     sends notifications (after commit, to the channels that route it).
     """
+    kind, severity = AlertKind(kind), Severity(severity)  # a check passing a typo fails here, loudly
     now = timezone.now()
     alert = _locked(fingerprint)
     if alert is None:

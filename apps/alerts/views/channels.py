@@ -80,6 +80,19 @@ def channel_enable(request, pk: int):
 
 @require(Capability.MANAGE)
 @require_POST
+def channel_disable(request, pk: int):
+    channel = get_object_or_404(Channel, pk=pk)
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        messages.error(request, "Say why the channel is disabled; nothing was changed.")
+    else:
+        services.channel_disable(channel=channel, actor=request.user, reason=reason)
+        messages.success(request, f"Channel {channel.name} is disabled; nothing is sent to it.")
+    return redirect("alerts:channel_detail", pk=pk)
+
+
+@require(Capability.MANAGE)
+@require_POST
 def channel_rotate_secret(request, pk: int):
     return _channel_action(
         request, pk, services.channel_rotate_secret, "New signing secret for {name}: update the receiver."
