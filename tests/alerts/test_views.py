@@ -199,3 +199,28 @@ def test_an_admin_disables_a_channel_with_a_reason_and_rotates_a_webhook_secret(
     channel.refresh_from_db()
     assert channel.secret and channel.secret != old_secret
     assert AuditEvent.objects.filter(name="alert_channel.secret_rotated").exists()
+
+
+def test_every_alerts_page_renders_for_an_admin_over_the_demo_data(as_role):
+    from django.core.management import call_command
+
+    from apps.alerts.models import Alert
+
+    call_command("seed_demo")
+    client = as_role("admin")
+    alert, channel, rule = Alert.objects.first(), Channel.objects.first(), AlertRule.objects.first()
+    urls = [
+        reverse("alerts:alert_list"),
+        reverse("alerts:alert_list") + "?state=resolved&kind=agent_degraded",
+        reverse("alerts:alert_detail", args=[alert.pk]),
+        reverse("alerts:alert_silence", args=[alert.pk]),
+        reverse("alerts:channel_list"),
+        reverse("alerts:channel_create"),
+        reverse("alerts:channel_detail", args=[channel.pk]),
+        reverse("alerts:channel_edit", args=[channel.pk]),
+        reverse("alerts:rule_list"),
+        reverse("alerts:rule_create"),
+        reverse("alerts:rule_edit", args=[rule.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 200, url

@@ -77,3 +77,32 @@ def test_a_reviewer_acknowledges_one_alert_and_silences_another(page, firing):
     down.refresh_from_db()
     drift.refresh_from_db()
     assert down.acknowledged_by.username == "rita" and drift.is_silenced
+
+
+def test_an_admin_adds_a_webhook_channel_and_sends_it_a_test(page, roles):
+    from tests.alerts.receiver import webhook_receiver
+
+    UserFactory(username="ada", first_name="Ada", last_name="Admin", roles=["admin"])
+    sign_in(page, "ada")
+    nav(page, "Alerts").click()
+    page.get_by_role("link", name="Channels", exact=True).click()
+    page.get_by_role("link", name="Add a channel").click()
+
+    with webhook_receiver() as receiver:
+        page.get_by_label("Kind").select_option("webhook")
+        page.get_by_label("Name").fill("ops webhook")
+        page.get_by_label("Target").fill("not a url")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("alert")).to_contain_text("enter an http:// or https:// URL")
+
+        page.get_by_label("Target").fill(receiver.url)
+        page.get_by_label("Send alerts of this severity and above").select_option("critical")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("heading", name="ops webhook", level=1)).to_be_visible()
+        page.get_by_role("button", name="Send a test").click()
+        expect(page.get_by_role("status")).to_contain_text("Test sent to ops webhook")
+        expect(page.get_by_role("region", name="Recent deliveries")).to_contain_text("Sent")
+        page.screenshot(path="/tmp/agentgov-channel.png", full_page=True)
+
+    secret = page.locator(".secret-value").inner_text()
+    assert receiver.count == 1 and receiver.requests[0].signed_with(secret)
