@@ -213,3 +213,24 @@ def test_the_whole_path_from_fire_to_receiver_and_resolved(
         services.alert_resolve(fingerprint=alert.fingerprint)
     assert [r.json["event"] for r in receiver.requests] == ["firing", "resolved"]
     assert receiver.requests[1].json["alert"]["state"] == "resolved"
+
+
+def test_resolved_goes_only_where_firing_was_announced(webhook, make_user):
+    told = webhook(name="told")
+    alert = fire()
+    _fan_out(alert)
+    webhook(name="added later")
+    services.alert_resolve(fingerprint=alert.fingerprint)
+    assert [AlertDelivery.objects.get(pk=pk).channel for pk in _fan_out(alert, "resolved")] == [told]
+
+
+def test_an_alert_silenced_while_it_fired_resolves_quietly(webhook, make_user):
+    webhook()
+    alert = fire()
+    services.alert_silence(
+        alert=alert, actor=make_user("reviewer"), until=timezone.now() + timedelta(hours=1), reason="known"
+    )
+    assert _fan_out(alert) == []
+    services.alert_unsilence(alert=alert, actor=make_user("reviewer"))
+    services.alert_resolve(fingerprint=alert.fingerprint)
+    assert _fan_out(alert, "resolved") == []

@@ -82,8 +82,15 @@ def notifications_fan_out(*, alert_id: int, event: str, episode: str) -> list[in
     alert = Alert.objects.filter(pk=alert_id).select_related("agent").first()
     if alert is None or alert.is_silenced:
         return []
-    channels = [channel for channel in Channel.objects.filter(enabled=True) if channel.routes(alert)]
-    return _first_attempts(alert, event, episode, channels)
+    channels = Channel.objects.filter(enabled=True)
+    if event == DeliveryEvent.RESOLVED:
+        # "Resolved" only where "firing" was announced: not to a channel added since, nor
+        # after a firing that a silence kept quiet.
+        announced = AlertDelivery.objects.filter(
+            alert=alert, event=DeliveryEvent.FIRING, key__contains=f"-{episode}-"
+        )
+        channels = channels.filter(pk__in=announced.values("channel_id"))
+    return _first_attempts(alert, event, episode, [channel for channel in channels if channel.routes(alert)])
 
 
 @transaction.atomic
