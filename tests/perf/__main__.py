@@ -15,13 +15,13 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from tests.perf import bench_exports, bench_ingest, bench_registry
+    from tests.perf import bench_alert_rules, bench_exports, bench_ingest, bench_registry
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        for bench in (bench_registry, bench_ingest, bench_exports):
+        for bench in (bench_registry, bench_ingest, bench_exports, bench_alert_rules):
             bench.report()
     finally:
         connection.close()
