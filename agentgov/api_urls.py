@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from apps.alerts.api import AlertViewSet
 from apps.audit.api import EventDetailView, EventsView, TraceView
 from apps.audit.exports.api import ExportDetailView, ExportDownloadView, ExportsView
 from apps.audit.otlp.api import OtlpTracesView
@@ -11,6 +12,7 @@ from apps.registry.api import AgentSelfView, AgentViewSet
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("agents", AgentViewSet, basename="agent")
+router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("agent/me/", AgentSelfView.as_view(), name="agent-self"),

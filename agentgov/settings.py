@@ -202,6 +202,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     # The filesystem transport has no broadcast exchange for remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+else:
+    # How long a message a worker took (and died with) stays invisible before Redis hands
+    # it to another worker; it must exceed the longest task and the longest retry countdown.
+    # Workers look for such messages every few seconds (kombu's default is every ~100 s).
+    _visibility = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=1)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility,
+        "unacked_restore_interval": max(1, min(10, _visibility // 2)),
+        "unacked_restore_throttle": 1,
+    }
+# The queue tasks are sent to unless routed elsewhere, and that workers consume by default.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -234,6 +246,14 @@ CELERY_BEAT_SCHEDULE = {
     "audit-expire-exports": {
         "task": "apps.audit.tasks.expire_exports",
         "schedule": crontab(hour=4, minute=45),
+    },
+    "alerts-evaluate-rules": {
+        "task": "apps.alerts.tasks.evaluate_rules",
+        "schedule": 60.0,
+    },
+    "alerts-send-due": {
+        "task": "apps.alerts.tasks.send_due",
+        "schedule": 60.0,
     },
 }
 
@@ -302,6 +322,25 @@ AUDIT_INGEST_INSERT = env_str("AUDIT_INGEST_INSERT", "auto")
 AUDIT_MAX_BATCH_EVENTS = 1000
 AUDIT_MAX_BODY_BYTES = 5 * 1024 * 1024
 AUDIT_MAX_FUTURE_SKEW_SECONDS = 300
+
+# --- Alerts ---------------------------------------------------------------------------
+# A firing, unacknowledged alert is sent again this often (a channel may set its own; 0 = never).
+ALERTS_REPEAT_MINUTES = env_int("ALERTS_REPEAT_MINUTES", 60, minimum=0)
+# Attempts per notification, the first retry's delay (doubling after each failure), and
+# the run of failed notifications after which a channel is disabled.
+ALERTS_DELIVERY_ATTEMPTS = env_int("ALERTS_DELIVERY_ATTEMPTS", 5, minimum=1)
+ALERTS_RETRY_BACKOFF_SECONDS = env_int("ALERTS_RETRY_BACKOFF_SECONDS", 30, minimum=1)
+ALERTS_CHANNEL_MAX_FAILURES = env_int("ALERTS_CHANNEL_MAX_FAILURES", 10, minimum=1)
+# Network timeout of one webhook call; a delivery's hard time limit is a little above it,
+# and a delivery claimed longer ago than that limit was lost with its worker.
+ALERTS_HTTP_TIMEOUT_SECONDS = env_int("ALERTS_HTTP_TIMEOUT_SECONDS", 10, minimum=1)
+ALERTS_DELIVERY_TIME_LIMIT = env_int("ALERTS_DELIVERY_TIME_LIMIT", 60, minimum=5)
+if ALERTS_HTTP_TIMEOUT_SECONDS > ALERTS_DELIVERY_TIME_LIMIT - 5:
+    raise ImproperlyConfigured(
+        "ALERTS_HTTP_TIMEOUT_SECONDS must be at least 5 s under ALERTS_DELIVERY_TIME_LIMIT"
+    )
+# Links in notifications point here (e.g. https://agentgov.example.com).
+AGENTGOV_BASE_URL = env_str("AGENTGOV_BASE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("approvals/", views.area_not_built, {"area": "approvals"}, name="approvals"),
     path("drift/", views.area_not_built, {"area": "drift"}, name="drift"),
-    path("alerts/", views.area_not_built, {"area": "alerts"}, name="alerts"),
+    path("alerts/", include("apps.alerts.urls")),
     path("policies/", views.area_not_built, {"area": "policies"}, name="policies"),
     path("accounts/", include("apps.accounts.urls")),
     path("agents/", include("apps.registry.urls")),

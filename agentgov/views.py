@@ -36,13 +36,6 @@ AREAS: dict[str, Area] = {
         "Audit events are recorded, but not yet analysed for drift.",
         "Drift",
     ),
-    "alerts": Area(
-        "Alerts",
-        "Alerts that fire when a check fails or drift crosses a threshold, the channels "
-        "they are sent to (email, webhook, chat) and silences.",
-        "No alerts are raised yet. Watch the audit trail for changes in the meantime.",
-        "Firing alerts",
-    ),
     "policies": Area(
         "Policies",
         "Rules that decide, per agent, tier or tool, whether an action is allowed, denied "

@@ -15,13 +15,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextmanager
-def celery_process(*args: str):
-    """Run `celery -A agentgov <args>` against the test database and the configured broker."""
+def celery_process(*args: str, env: dict[str, str] | None = None):
+    """Run `celery -A agentgov <args>` against the test database and the configured broker,
+    with `env` added to its environment (settings it reads at start)."""
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **(env or {}),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "agentgov", *args],
@@ -43,10 +45,14 @@ def celery_process(*args: str):
         print(output)  # shown by pytest only when the test fails
 
 
+def new_queue() -> str:
+    return f"agentgov-test-{uuid.uuid4().hex[:8]}"
+
+
 @contextmanager
-def private_worker() -> Iterator[str]:
-    """A worker consuming a queue of its own, so no other worker on the broker takes our tasks."""
-    queue = f"agentgov-test-{uuid.uuid4().hex[:8]}"
+def queue_worker(queue: str, **env: str) -> Iterator[subprocess.Popen]:
+    """A worker consuming `queue`; the tasks it enqueues itself (a fan-out, a retry) go to
+    `queue` too. Yields the process, for tests that kill it; `env` adds settings."""
     with celery_process(
         "worker",
         "-Q",
@@ -56,8 +62,17 @@ def private_worker() -> Iterator[str]:
         "--without-mingle",
         "--without-gossip",
         "-n",
-        f"{queue}@%h",
-    ):
+        f"{queue}-{uuid.uuid4().hex[:4]}@%h",
+        env={"CELERY_TASK_DEFAULT_QUEUE": queue, **env},
+    ) as process:
+        yield process
+
+
+@contextmanager
+def private_worker(**env: str) -> Iterator[str]:
+    """A worker consuming a queue of its own, so no other worker on the broker takes our tasks."""
+    queue = new_queue()
+    with queue_worker(queue, **env):
         yield queue
 
 

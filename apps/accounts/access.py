@@ -6,12 +6,13 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from apps.accounts.permissions import CanDecideApprovals, CanExportAudit, CanManage, CanView
+from apps.accounts.permissions import CanDecideApprovals, CanExportAudit, CanHandleAlerts, CanManage, CanView
 from apps.accounts.roles import Capability, user_can
 
 # The API's refusal messages, so a person reads the same reason in both places.
 REFUSALS: dict[Capability, str] = {
-    cls.capability: cls.message for cls in (CanView, CanManage, CanDecideApprovals, CanExportAudit)
+    cls.capability: cls.message
+    for cls in (CanView, CanManage, CanDecideApprovals, CanExportAudit, CanHandleAlerts)
 }
 
 

@@ -33,6 +33,11 @@ class CanExportAudit(_HasCapability):
     message = "only the auditor role may export the audit trail"
 
 
+class CanHandleAlerts(_HasCapability):
+    capability = Capability.HANDLE_ALERTS
+    message = "only the reviewer and admin roles may acknowledge or silence alerts"
+
+
 class StaffReadOrManage(BasePermission):
     """Default for staff endpoints: every role reads, only admins write."""
 

@@ -19,21 +19,22 @@ class Capability(StrEnum):
     VIEW = "view"  # read every page and endpoint
     DECIDE_APPROVALS = "decide_approvals"
     EXPORT_AUDIT = "export_audit"
+    HANDLE_ALERTS = "handle_alerts"  # acknowledge and silence alerts (channels and rules: MANAGE)
     MANAGE = "manage"  # agents, keys, policies, users
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.VIEWER: frozenset({Capability.VIEW}),
-    Role.REVIEWER: frozenset({Capability.VIEW, Capability.DECIDE_APPROVALS}),
+    Role.REVIEWER: frozenset({Capability.VIEW, Capability.DECIDE_APPROVALS, Capability.HANDLE_ALERTS}),
     Role.AUDITOR: frozenset({Capability.VIEW, Capability.EXPORT_AUDIT}),
-    Role.ADMIN: frozenset({Capability.VIEW, Capability.MANAGE}),
+    Role.ADMIN: frozenset({Capability.VIEW, Capability.MANAGE, Capability.HANDLE_ALERTS}),
 }
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.VIEWER: "Reads everything.",
-    Role.REVIEWER: "Reads everything and decides approval requests.",
+    Role.REVIEWER: "Reads everything, decides approval requests, acknowledges and silences alerts.",
     Role.AUDITOR: "Reads everything and exports the audit trail.",
-    Role.ADMIN: "Reads everything and manages agents, keys, policies and users.",
+    Role.ADMIN: "Reads everything, manages agents, keys, policies, users and alert channels, handles alerts.",
 }
 
 

@@ -19,7 +19,11 @@ def purge_expired_events() -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=3600, soft_time_limit=3500)
 def verify_chains() -> bool:
-    return chains_verify().ok
+    from apps.alerts.conditions import audit_chain_checked
+
+    report = chains_verify()
+    audit_chain_checked(report)  # fires the broken-chain alert, or resolves it
+    return report.ok
 
 
 @shared_task(

@@ -20,9 +20,9 @@ def test_the_data_migration_created_the_four_roles():
     ("role", "expected"),
     [
         ("viewer", {Capability.VIEW}),
-        ("reviewer", {Capability.VIEW, Capability.DECIDE_APPROVALS}),
+        ("reviewer", {Capability.VIEW, Capability.DECIDE_APPROVALS, Capability.HANDLE_ALERTS}),
         ("auditor", {Capability.VIEW, Capability.EXPORT_AUDIT}),
-        ("admin", {Capability.VIEW, Capability.MANAGE}),
+        ("admin", {Capability.VIEW, Capability.MANAGE, Capability.HANDLE_ALERTS}),
     ],
 )
 def test_role_capabilities(make_user, role, expected):

@@ -1,0 +1,1 @@
+"""Alerts pages: alerts (list, detail, acknowledge, silence), channels and rules."""
