@@ -135,6 +135,11 @@ class AuditEvent(models.Model):
             models.Index(
                 fields=["trace_id", "occurred_at"], condition=~models.Q(trace_id=""), name="audit_trace"
             ),
+            # "What touched github:acme/payments?": resource prefixes are selective, and
+            # without an index for LIKE 'prefix%' each one scanned the table.
+            models.Index(
+                fields=["resource"], opclasses=["varchar_pattern_ops"], name="audit_resource_prefix"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

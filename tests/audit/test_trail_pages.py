@@ -365,3 +365,17 @@ def test_recent_activity_shows_only_the_latest_events(live_agent, viewer):
     events_ingest(agent=live_agent, body={"events": [{"type": "log", "name": f"log.{n}"} for n in range(20)]})
     response = viewer.get(reverse("registry:agent_detail", args=["payments-bot"]))
     assert len(response.context["activity"]) == 15
+
+
+def test_type_and_status_filters_keep_the_newest_first_index_usable():
+    """DISTINCT (django-filter's default for multiple choices) sorted every matching row
+    of a large trail before the first page could be cut."""
+    from django.http import QueryDict
+
+    from apps.audit import selectors
+    from apps.audit.views.trail import TrailFilter
+
+    filtered = TrailFilter(
+        QueryDict("type=decision&type=error&status=error"), queryset=selectors.event_list()
+    )
+    assert "DISTINCT" not in str(filtered.qs.query)

@@ -23,7 +23,9 @@ def _benches(names: list[str]) -> list:
     unknown = set(names) - set(found)
     if unknown:
         raise SystemExit(f"no such benchmark: {', '.join(sorted(unknown))} (there are: {', '.join(found)})")
-    return [importlib.import_module(f"tests.perf.bench_{name}") for name in found if not names or name in names]
+    return [
+        importlib.import_module(f"tests.perf.bench_{name}") for name in found if not names or name in names
+    ]
 
 
 def main() -> int:
