@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from apps.audit.api import EventDetailView, EventsView, TraceView
 from apps.audit.exports.api import ExportDetailView, ExportDownloadView, ExportsView
+from apps.monitoring.api import HeartbeatView
 from apps.registry.api import AgentSelfView, AgentViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -16,6 +17,7 @@ urlpatterns = [
     path("events/", EventsView.as_view(), name="events"),
     path("events/<uuid:uuid>/", EventDetailView.as_view(), name="event-detail"),
     path("traces/<str:trace_id>/", TraceView.as_view(), name="trace"),
+    path("heartbeats/", HeartbeatView.as_view(), name="heartbeats"),
     *router.urls,
     path("exports/", ExportsView.as_view(), name="exports"),
     path("exports/<uuid:uuid>/", ExportDetailView.as_view(), name="export-detail"),
