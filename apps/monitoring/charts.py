@@ -21,12 +21,14 @@ SEVERITY_SCALE = [[0, "#e6f4ea"], [0.15, "#b7e1c1"], [0.199, "#fff4d6"], [0.4, "
 
 def _layout(fig: go.Figure, *, height: int, **extra) -> dict:
     fig.update_layout(
-        template="simple_white",
-        height=height,
-        margin={"l": 60, "r": 20, "t": 30, "b": 40},
-        font={"family": "system-ui, sans-serif", "size": 12},
-        hoverlabel={"align": "left"},
-        **extra,
+        **{
+            "template": "simple_white",
+            "height": height,
+            "margin": {"l": 60, "r": 20, "t": 30, "b": 40},
+            "font": {"family": "system-ui, sans-serif", "size": 12},
+            "hoverlabel": {"align": "left"},
+            **extra,
+        }
     )
     # Through plotly's own encoder (numpy, datetimes), then plain data for json_script.
     return json.loads(fig.to_json())

@@ -16,6 +16,14 @@ from apps.monitoring.models import AgentMonitor, Baseline, SweepClock
 from apps.registry.models import Agent, AgentStatus
 
 HEARTBEAT_STATUSES = ("ok", "warning", "error")
+SETTINGS_FIELDS = (
+    "interval",
+    "grace",
+    "error_rate_threshold",
+    "p95_latency_ms_threshold",
+    "drift_baseline",
+    "drift_thresholds",
+)
 MAX_METRICS = 50
 
 
@@ -109,7 +117,10 @@ def _validate_settings(values: dict[str, Any]) -> None:
 def monitor_update(*, actor, agent: Agent, reason: str = "", **values: Any) -> AgentMonitor:
     """Change how an agent is monitored; audited with the fields that changed."""
     monitor = AgentMonitor.objects.select_for_update().get(pk=monitor_for(agent).pk)
-    current = {name: getattr(monitor, name) for name in values}
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"not a monitoring setting: {', '.join(sorted(unknown))}")
+    current = {name: getattr(monitor, name) for name in SETTINGS_FIELDS}
     _validate_settings({**current, **values})
     changed = {name: value for name, value in values.items() if current[name] != value}
     if not changed:

@@ -174,6 +174,9 @@ class Evaluation:
             sentence = f"sent no events in the recent window, against {rate_b:,.1f} per hour in the baseline"
         else:
             factor = rate_c / rate_b
-            how = f"{factor:.1f}× the" if factor >= 1 else f"{1 / factor:.1f}× fewer than the"
+            if 0.9 <= factor <= 1.1:
+                how = "about the"
+            else:
+                how = f"{factor:.1f}× the" if factor > 1 else f"{1 / factor:.1f}× fewer than the"
             sentence = f"{rate_c:,.1f} events per hour, {how} baseline's {rate_b:,.1f}"
         return self._result("volume", score, p_value, sentence)
