@@ -161,14 +161,17 @@ def distribution_overlay(report: DriftReport | None, metric: str) -> dict | None
     if not histogram or not (sum(histogram["baseline"]) and sum(histogram["current"])):
         return None
     measure = MEASURE_OF[metric]
-    labels = [f"≥ {measure.format(edge)}" for edge in measure.edges]
+    # Only the buckets either window uses, and one on each side, so the shape is readable.
+    used = [i for i, (b, c) in enumerate(zip(histogram["baseline"], histogram["current"], strict=True)) if b or c]
+    shown = range(max(used[0] - 1, 0), min(used[-1] + 2, len(measure.edges)))
+    labels = [f"≥ {measure.format(measure.edges[i])}" for i in shown]
     traces = []
     for window, colour in (("baseline", COLOURS["baseline"]), ("current", COLOURS["current"])):
         counts = histogram[window]
         total = sum(counts)
         traces.append(
-            go.Bar(name="recent" if window == "current" else window, x=labels, y=[c / total for c in counts],
-                   marker_color=colour, opacity=0.6)
+            go.Bar(name="recent" if window == "current" else window, x=labels,
+                   y=[counts[i] / total for i in shown], marker_color=colour, opacity=0.6)
         )
     fig = go.Figure(traces)
     fig.update_traces(hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>")

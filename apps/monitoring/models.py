@@ -147,3 +147,7 @@ class DriftReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id} at {self.as_of:%Y-%m-%d %H:%M}: {self.verdict}"
+
+    @property
+    def drifting_metrics(self) -> list[dict]:
+        return [m for m in self.metrics if m["verdict"] == DriftVerdict.DRIFT]
