@@ -183,6 +183,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Distinct names for enums whose field names collide across endpoints.
+    "ENUM_NAME_OVERRIDES": {
+        "EventStatusEnum": "apps.audit.models.EventStatus",
+        "HeartbeatStatusEnum": "apps.monitoring.services.HEARTBEAT_STATUSES",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------

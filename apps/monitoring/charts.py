@@ -87,7 +87,10 @@ def agent_metric_history(reports: list[DriftReport], deploys: list[tuple[datetim
         return None
     metrics = list(METRICS)
     fig = make_subplots(
-        rows=len(metrics), cols=1, shared_xaxes=True, vertical_spacing=0.02,
+        rows=len(metrics),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.02,
         subplot_titles=[METRICS[m] for m in metrics],
     )
     times = [r.as_of for r in reports]
@@ -103,7 +106,10 @@ def agent_metric_history(reports: list[DriftReport], deploys: list[tuple[datetim
                 line={"color": COLOURS["current"], "width": 1.5},
                 marker={
                     "size": 5,
-                    "color": [COLOURS["drift"] if p.get("verdict") == "drift" else COLOURS["current"] for p in points],
+                    "color": [
+                        COLOURS["drift"] if p.get("verdict") == "drift" else COLOURS["current"]
+                        for p in points
+                    ],
                 },
                 text=[p.get("sentence", "") for p in points],
                 hovertemplate="%{x|%d %b %H:%M}<br>%{y:.3f}<br>%{text}<extra></extra>",
@@ -130,8 +136,13 @@ def agent_metric_history(reports: list[DriftReport], deploys: list[tuple[datetim
         if times[0] <= when <= times[-1]:
             fig.add_vline(x=when, line={"color": "#6e7781", "dash": "dot", "width": 1}, row="all", col=1)
             fig.add_annotation(
-                x=when, y=1.0, yref="paper", text=f"deploy {label}", showarrow=False,
-                yanchor="bottom", font={"size": 10, "color": "#57606a"},
+                x=when,
+                y=1.0,
+                yref="paper",
+                text=f"deploy {label}",
+                showarrow=False,
+                yanchor="bottom",
+                font={"size": 10, "color": "#57606a"},
             )
     fig.update_annotations(font_size=11)
     return _layout(fig, height=150 * len(metrics), margin={"l": 60, "r": 20, "t": 50, "b": 30})
@@ -144,15 +155,28 @@ def tool_mix_bars(report: DriftReport | None) -> dict | None:
     total_b, total_c = sum(mix["baseline"]) or 1, sum(mix["current"]) or 1
     fig = go.Figure(
         [
-            go.Bar(name="baseline", x=mix["names"], y=[n / total_b for n in mix["baseline"]],
-                   marker_color=COLOURS["baseline"]),
-            go.Bar(name="recent", x=mix["names"], y=[n / total_c for n in mix["current"]],
-                   marker_color=COLOURS["current"]),
+            go.Bar(
+                name="baseline",
+                x=mix["names"],
+                y=[n / total_b for n in mix["baseline"]],
+                marker_color=COLOURS["baseline"],
+            ),
+            go.Bar(
+                name="recent",
+                x=mix["names"],
+                y=[n / total_c for n in mix["current"]],
+                marker_color=COLOURS["current"],
+            ),
         ]
     )
     fig.update_traces(hovertemplate="%{x}: %{y:.1%} of calls<extra>%{fullData.name}</extra>")
-    return _layout(fig, height=320, barmode="group", yaxis={"tickformat": ".0%", "title": {"text": "share of calls"}},
-                   legend={"orientation": "h", "y": 1.12})
+    return _layout(
+        fig,
+        height=320,
+        barmode="group",
+        yaxis={"tickformat": ".0%", "title": {"text": "share of calls"}},
+        legend={"orientation": "h", "y": 1.12},
+    )
 
 
 def distribution_overlay(report: DriftReport | None, metric: str) -> dict | None:
@@ -162,7 +186,9 @@ def distribution_overlay(report: DriftReport | None, metric: str) -> dict | None
         return None
     measure = MEASURE_OF[metric]
     # Only the buckets either window uses, and one on each side, so the shape is readable.
-    used = [i for i, (b, c) in enumerate(zip(histogram["baseline"], histogram["current"], strict=True)) if b or c]
+    used = [
+        i for i, (b, c) in enumerate(zip(histogram["baseline"], histogram["current"], strict=True)) if b or c
+    ]
     shown = range(max(used[0] - 1, 0), min(used[-1] + 2, len(measure.edges)))
     labels = [f"≥ {measure.format(measure.edges[i])}" for i in shown]
     traces = []
@@ -170,11 +196,22 @@ def distribution_overlay(report: DriftReport | None, metric: str) -> dict | None
         counts = histogram[window]
         total = sum(counts)
         traces.append(
-            go.Bar(name="recent" if window == "current" else window, x=labels,
-                   y=[counts[i] / total for i in shown], marker_color=colour, opacity=0.6)
+            go.Bar(
+                name="recent" if window == "current" else window,
+                x=labels,
+                y=[counts[i] / total for i in shown],
+                marker_color=colour,
+                opacity=0.6,
+            )
         )
     fig = go.Figure(traces)
     fig.update_traces(hovertemplate="%{x}: %{y:.1%}<extra>%{fullData.name}</extra>")
-    return _layout(fig, height=280, barmode="overlay", bargap=0.05,
-                   yaxis={"tickformat": ".0%", "title": {"text": "share of events"}},
-                   xaxis={"title": {"text": measure.label}}, legend={"orientation": "h", "y": 1.15})
+    return _layout(
+        fig,
+        height=280,
+        barmode="overlay",
+        bargap=0.05,
+        yaxis={"tickformat": ".0%", "title": {"text": "share of events"}},
+        xaxis={"title": {"text": measure.label}},
+        legend={"orientation": "h", "y": 1.15},
+    )

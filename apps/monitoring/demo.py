@@ -75,7 +75,13 @@ def _run(agent: Agent, run: int, when: datetime, profile: dict, rng: random.Rand
     for step in range(1, rng.randint(3, 6)):
         when += timedelta(seconds=rng.randint(1, 20))
         draw = rng.random()
-        status = "denied" if draw < profile["denied"] else "error" if draw < profile["denied"] + profile["failed"] else "ok"
+        status = (
+            "denied"
+            if draw < profile["denied"]
+            else "error"
+            if draw < profile["denied"] + profile["failed"]
+            else "ok"
+        )
         events.append(
             {
                 "id": f"mon-{agent.slug}-{run}-{step}",
@@ -112,7 +118,9 @@ def _drift_incident(now: datetime) -> None:
     rng = random.Random(DRIFTING)
     events = []
     for run in range(DAYS * RUNS_PER_DAY):
-        when = now - timedelta(days=DAYS) + timedelta(minutes=run * 24 * 60 / RUNS_PER_DAY + rng.randint(0, 30))
+        when = (
+            now - timedelta(days=DAYS) + timedelta(minutes=run * 24 * 60 / RUNS_PER_DAY + rng.randint(0, 30))
+        )
         when = min(when, now - timedelta(minutes=5))
         events += _run(agent, run, when, AFTER if when >= deployed else BEFORE, rng)
     for start in range(0, len(events), BATCH):

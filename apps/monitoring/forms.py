@@ -17,11 +17,16 @@ class MonitorSettingsForm(forms.Form):
         min_value=10, label="Grace (seconds)", help_text="Late for this long after a missed beat, then down."
     )
     error_rate_threshold = forms.FloatField(
-        required=False, min_value=0.001, max_value=1, label="Degraded above error rate",
+        required=False,
+        min_value=0.001,
+        max_value=1,
+        label="Degraded above error rate",
         help_text=f"A share of recent events, 0..1. Empty: fleet default ({settings.MONITORING_ERROR_RATE_THRESHOLD}).",
     )
     p95_latency_ms_threshold = forms.FloatField(
-        required=False, min_value=1, label="Degraded above p95 latency (ms)",
+        required=False,
+        min_value=1,
+        label="Degraded above p95 latency (ms)",
         help_text=f"Empty: fleet default ({settings.MONITORING_P95_LATENCY_MS_THRESHOLD:g} ms).",
     )
     drift_baseline = forms.ChoiceField(choices=Baseline.choices, label="Drift baseline")
@@ -41,7 +46,9 @@ class MonitorSettingsForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         for metric, label in METRICS.items():
             self.fields[f"drift_{metric}"] = forms.FloatField(
-                required=False, min_value=0, label=f"Drift threshold: {label.lower()}",
+                required=False,
+                min_value=0,
+                label=f"Drift threshold: {label.lower()}",
                 help_text=f"Empty: fleet default ({settings.MONITORING_DRIFT_THRESHOLDS[metric]:g}).",
             )
         self.order_fields([*(n for n in self.fields if n != "reason"), "reason"])

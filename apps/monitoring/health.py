@@ -56,7 +56,9 @@ def _recent_activity(now: datetime, agent_ids: list[int]) -> tuple[dict, dict]:
     }
     buckets: dict[int, list[int]] = {}
     rows = (
-        recent.filter(agent_id__in=[a for a, (n, _) in counts.items() if n >= settings.MONITORING_HEALTH_MIN_EVENTS])
+        recent.filter(
+            agent_id__in=[a for a, (n, _) in counts.items() if n >= settings.MONITORING_HEALTH_MIN_EVENTS]
+        )
         .filter(LATENCY.present())
         .annotate(measured=LATENCY.value())
         .annotate(bucket=LATENCY.bucket())
@@ -79,7 +81,9 @@ def degraded_reason(
         return f"{failed} of its last {events} events failed ({failed / events:.0%}, threshold {error_rate_max:.0%})"
     p95 = LATENCY.quantile(latency, 0.95) if latency else None
     if p95 is not None and p95 > p95_max_ms:
-        return f"p95 latency of recent events is {LATENCY.format(p95)} (threshold {LATENCY.format(p95_max_ms)})"
+        return (
+            f"p95 latency of recent events is {LATENCY.format(p95)} (threshold {LATENCY.format(p95_max_ms)})"
+        )
     return ""
 
 

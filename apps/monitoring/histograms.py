@@ -10,7 +10,10 @@ from django.db.models.functions import Coalesce
 
 
 def _one_two_five(low_exp: int, high_exp: int) -> tuple[float, ...]:
-    return tuple(float(f"{m}e{e}") for e in range(low_exp, high_exp) for m in (1, 2, 5)) + (float(f"1e{high_exp}"),)
+    return (
+        *tuple(float(f"{m}e{e}") for e in range(low_exp, high_exp) for m in (1, 2, 5)),
+        float(f"1e{high_exp}"),
+    )
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class Measure:
     def centres(self) -> tuple[float, ...]:
         """One value standing for each bucket (its midpoint; the open top one, 1.5× its edge)."""
         pairs = zip(self.edges, self.edges[1:], strict=False)
-        return tuple((low + high) / 2 for low, high in pairs) + (self.edges[-1] * 1.5,)
+        return (*tuple((low + high) / 2 for low, high in pairs), self.edges[-1] * 1.5)
 
     def quantile(self, counts: list[int], q: float) -> float | None:
         """The q-quantile, interpolated linearly inside its bucket."""

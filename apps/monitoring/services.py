@@ -62,11 +62,18 @@ def _validate_heartbeat(status: str, message: str, metrics: dict) -> None:
         raise ApplicationError(f"metrics is an object of at most {MAX_METRICS} numbers", field="metrics")
     for name, value in metrics.items():
         if len(name) > 64 or isinstance(value, bool) or not isinstance(value, int | float):
-            raise ApplicationError(f"metric {name[:64]!r} must be a number under a short name", field="metrics")
+            raise ApplicationError(
+                f"metric {name[:64]!r} must be a number under a short name", field="metrics"
+            )
 
 
 def heartbeat_record(
-    *, agent: Agent, status: str = "", message: str = "", metrics: dict | None = None, now: datetime | None = None
+    *,
+    agent: Agent,
+    status: str = "",
+    message: str = "",
+    metrics: dict | None = None,
+    now: datetime | None = None,
 ) -> datetime:
     """Note that the agent is alive: one UPDATE of its monitor, no audit event (a busy
     fleet beats every minute). The health sweep turns what this row says into states,
@@ -100,10 +107,14 @@ def _validate_settings(values: dict[str, Any]) -> None:
             raise ApplicationError(f"{name} must be at least 10 seconds", field=name)
     rate = values.get("error_rate_threshold")
     if rate is not None and not 0 < rate <= 1:
-        raise ApplicationError("the error rate threshold is a share between 0 and 1", field="error_rate_threshold")
+        raise ApplicationError(
+            "the error rate threshold is a share between 0 and 1", field="error_rate_threshold"
+        )
     p95 = values.get("p95_latency_ms_threshold")
     if p95 is not None and p95 <= 0:
-        raise ApplicationError("the p95 latency threshold is a positive number of ms", field="p95_latency_ms_threshold")
+        raise ApplicationError(
+            "the p95 latency threshold is a positive number of ms", field="p95_latency_ms_threshold"
+        )
     if values["drift_baseline"] not in Baseline.values:
         raise ApplicationError("unknown baseline", field="drift_baseline")
     for metric, threshold in values["drift_thresholds"].items():

@@ -46,7 +46,9 @@ def agent_drift(request, slug: str):
         "agent": agent,
         "monitor": monitor_for(agent),
         "report": latest,
-        "history": charts.agent_metric_history(list(selectors.agent_reports(agent)), selectors.agent_deploys(agent)),
+        "history": charts.agent_metric_history(
+            list(selectors.agent_reports(agent)), selectors.agent_deploys(agent)
+        ),
         "tool_mix": charts.tool_mix_bars(latest),
         "distributions": [(chart_id, label, figure) for chart_id, label, figure in distributions if figure],
         "health_events": selectors.agent_health_events(agent),

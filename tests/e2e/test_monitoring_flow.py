@@ -26,7 +26,9 @@ SCREENSHOTS = {
 
 
 def drifting_agent(owner):
-    agent = registry.agent_register(actor=owner, slug="payments-bot", name="Payments bot", owner=owner, risk_tier="high")
+    agent = registry.agent_register(
+        actor=owner, slug="payments-bot", name="Payments bot", owner=owner, risk_tier="high"
+    )
     agent = registry.agent_deploy(agent=agent, actor=owner, version="1.0.0", model="gpt-4.1")
     now = timezone.now()
     report(agent, at=now - timedelta(hours=24), n=300, name="github.read", spacing=timedelta(minutes=30))

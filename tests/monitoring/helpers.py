@@ -8,9 +8,19 @@ from apps.audit.ingest import events_ingest
 _ids = count()
 
 
-def report(agent, *, at: datetime, n: int, name: str = "github.read", type: str = "tool_call",
-           status: str = "ok", duration_ms: float | None = 200.0, spacing: timedelta = timedelta(minutes=1),
-           cost_usd: float | None = None, tokens: int | None = None) -> None:
+def report(
+    agent,
+    *,
+    at: datetime,
+    n: int,
+    name: str = "github.read",
+    type: str = "tool_call",
+    status: str = "ok",
+    duration_ms: float | None = 200.0,
+    spacing: timedelta = timedelta(minutes=1),
+    cost_usd: float | None = None,
+    tokens: int | None = None,
+) -> None:
     """`n` events of one kind, `spacing` apart, ending just before `at`."""
     events = []
     for i in range(n):

@@ -29,8 +29,18 @@ def steady_baseline(agent, now):
 
 def test_the_sql_aggregates_count_each_window(live_agent, now):
     steady_baseline(live_agent, now)
-    report(live_agent, at=now, n=30, name="shell.exec", status="error", duration_ms=900.0, spacing=timedelta(minutes=20))
-    report(live_agent, at=now, n=10, name="summary", type="message", duration_ms=None, tokens=500, cost_usd=0.01)
+    report(
+        live_agent,
+        at=now,
+        n=30,
+        name="shell.exec",
+        status="error",
+        duration_ms=900.0,
+        spacing=timedelta(minutes=20),
+    )
+    report(
+        live_agent, at=now, n=10, name="summary", type="message", duration_ms=None, tokens=500, cost_usd=0.01
+    )
 
     _, windows = windows_for(live_agent, now)
     baseline, current = window_counts([live_agent.pk], windows)[live_agent.pk]
@@ -55,7 +65,16 @@ def test_a_changed_agent_drifts_once_with_an_alert_and_an_audit_event(live_agent
     assert by_metric["tool_mix"]["verdict"] == "drift"
     assert by_metric["new_tools"]["sentence"] == "started calling `shell.exec` (60 calls), never used before"
     assert by_metric["error_rate"]["verdict"] == "ok"
-    assert set(by_metric) == {"tool_mix", "new_tools", "error_rate", "denial_rate", "latency", "cost", "tokens", "volume"}
+    assert set(by_metric) == {
+        "tool_mix",
+        "new_tools",
+        "error_rate",
+        "denial_rate",
+        "latency",
+        "cost",
+        "tokens",
+        "volume",
+    }
     assert by_metric["cost"]["verdict"] == "not_enough_data"
     assert run.agents_drifting == 1
     alert = Alert.objects.get(fingerprint="drift:payments-bot")
@@ -74,7 +93,9 @@ def test_raising_the_agents_thresholds_clears_its_drift_and_resolves_the_alert(l
     report(live_agent, at=now, n=40, name="github.read", spacing=timedelta(minutes=15))
     drift_check(now=now)
 
-    monitor_update(actor=admin, agent=live_agent, drift_thresholds={"tool_mix": 0.9, "new_tools": 5, "volume": 5})
+    monitor_update(
+        actor=admin, agent=live_agent, drift_thresholds={"tool_mix": 0.9, "new_tools": 5, "volume": 5}
+    )
     drift_check(now=now + timedelta(minutes=1))
 
     assert not Alert.objects.get(fingerprint="drift:payments-bot").is_firing

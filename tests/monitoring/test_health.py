@@ -50,11 +50,17 @@ def test_a_heartbeat_moves_the_agent_up_then_late_then_down_and_back(live_agent)
     assert alert.state == AlertState.RESOLVED
 
     assert list(HealthEvent.objects.order_by("at", "id").values_list("from_state", "to_state")) == [
-        ("never", "up"), ("up", "late"), ("late", "down"), ("down", "up"),
+        ("never", "up"),
+        ("up", "late"),
+        ("late", "down"),
+        ("down", "up"),
     ]
     audited = AuditEvent.objects.filter(agent=live_agent, name__startswith="agent.health_")
     assert list(audited.order_by("seq").values_list("name", flat=True)) == [
-        "agent.health_up", "agent.health_late", "agent.health_down", "agent.health_up",
+        "agent.health_up",
+        "agent.health_late",
+        "agent.health_down",
+        "agent.health_up",
     ]
 
 

@@ -23,12 +23,18 @@ def agent_client(live_agent, admin):
 def test_an_agent_beats_with_its_key_and_no_audit_event_is_written(agent_client, live_agent):
     before = AuditEvent.objects.count()
 
-    response = agent_client.post(URL, {"status": "warning", "message": "queue backing up", "metrics": {"queue": 42}}, format="json")
+    response = agent_client.post(
+        URL, {"status": "warning", "message": "queue backing up", "metrics": {"queue": 42}}, format="json"
+    )
 
     assert response.status_code == 202
     assert "received_at" in response.json()
     monitor = AgentMonitor.objects.get(agent=live_agent)
-    assert (monitor.last_status, monitor.last_message, monitor.last_metrics) == ("warning", "queue backing up", {"queue": 42.0})
+    assert (monitor.last_status, monitor.last_message, monitor.last_metrics) == (
+        "warning",
+        "queue backing up",
+        {"queue": 42.0},
+    )
     assert monitor.last_heartbeat_at is not None
     assert AuditEvent.objects.count() == before
 

@@ -59,7 +59,9 @@ def test_a_rise_over_the_threshold_that_could_be_chance_is_not_drift():
 
 
 def test_a_significant_rise_under_the_agents_own_threshold_is_not_drift():
-    rate = evaluate(counts(events=1000, failed=20), counts(events=200, failed=30), error_rate=0.2)["error_rate"]
+    rate = evaluate(counts(events=1000, failed=20), counts(events=200, failed=30), error_rate=0.2)[
+        "error_rate"
+    ]
 
     assert rate.verdict == "ok"
 

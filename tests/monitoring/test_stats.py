@@ -52,7 +52,9 @@ def test_histogram_shift_reads_as_a_share_of_the_usual_value():
 
 
 def test_identical_histograms_do_not_differ():
-    relative, ks, p_value = stats.histogram_shift(LATENCY.centres, [0, 5, 50, 20] + [0] * 16, [0, 5, 50, 20] + [0] * 16)
+    relative, ks, p_value = stats.histogram_shift(
+        LATENCY.centres, [0, 5, 50, 20] + [0] * 16, [0, 5, 50, 20] + [0] * 16
+    )
 
     assert relative == 0 and ks == 0 and p_value == pytest.approx(1.0)
 

@@ -18,7 +18,8 @@ pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        connection.vendor == "sqlite", reason="a worker process cannot share the in-memory SQLite test database"
+        connection.vendor == "sqlite",
+        reason="a worker process cannot share the in-memory SQLite test database",
     ),
 ]
 
@@ -30,7 +31,9 @@ def test_a_duplicated_health_tick_finds_the_silent_agent_down_once(live_agent):
         check_health.apply_async(queue=queue)
         check_health.apply_async(queue=queue)  # a duplicated beat tick
         assert wait_for(lambda: AgentMonitor.objects.get(agent=live_agent).state == "down", timeout=90)
-        assert wait_for(lambda: Alert.objects.filter(fingerprint="agent_down:payments-bot").exists(), timeout=30)
+        assert wait_for(
+            lambda: Alert.objects.filter(fingerprint="agent_down:payments-bot").exists(), timeout=30
+        )
         # Both ticks are consumed before the worker stops: the solo pool runs them in order.
         check_drift.apply_async(queue=queue)
         assert wait_for(lambda: DriftRun.objects.filter(finished_at__isnull=False).exists(), timeout=90)

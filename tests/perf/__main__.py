@@ -15,13 +15,22 @@ def main() -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from tests.perf import bench_exports, bench_ingest, bench_registry
+    from tests.perf import bench_exports, bench_ingest, bench_monitoring, bench_registry
+
+    benches = {
+        "registry": bench_registry,
+        "ingest": bench_ingest,
+        "exports": bench_exports,
+        "monitoring": bench_monitoring,
+    }
+    # `python -m tests.perf monitoring` runs only the benchmarks named.
+    chosen = [benches[name] for name in sys.argv[1:]] or list(benches.values())
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        for bench in (bench_registry, bench_ingest, bench_exports):
+        for bench in chosen:
             bench.report()
     finally:
         connection.close()

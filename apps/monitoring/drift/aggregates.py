@@ -55,7 +55,9 @@ def _events(agent_ids: list[int], windows: Windows):
         occurred_at__lt=windows.current_end,
     )
     if windows.baseline_end < windows.current_start:  # a pinned baseline leaves a gap
-        events = events.filter(Q(occurred_at__lt=windows.baseline_end) | Q(occurred_at__gte=windows.current_start))
+        events = events.filter(
+            Q(occurred_at__lt=windows.baseline_end) | Q(occurred_at__gte=windows.current_start)
+        )
     window = Case(
         When(occurred_at__gte=windows.current_start, then=Value(CURRENT)),
         default=Value(BASELINE),
@@ -66,7 +68,9 @@ def _events(agent_ids: list[int], windows: Windows):
 
 def window_counts(agent_ids: list[int], windows: Windows) -> dict[int, tuple[WindowCounts, WindowCounts]]:
     """Per agent: (baseline, current) counts, from 1 + len(MEASURES) GROUP BY queries."""
-    result: dict[int, tuple[WindowCounts, WindowCounts]] = defaultdict(lambda: (WindowCounts(), WindowCounts()))
+    result: dict[int, tuple[WindowCounts, WindowCounts]] = defaultdict(
+        lambda: (WindowCounts(), WindowCounts())
+    )
     events = _events(agent_ids, windows)
     by_name = events.values("agent_id", "window", "type", "name").annotate(
         n=Count("id"),
@@ -100,7 +104,9 @@ def names_used_before(agent_id: int, names: set[str], before: datetime) -> set[s
     """Which of `names` the agent used before `before` (only asked for tools new in the
     baseline, which is rare, so one small query per agent that has any)."""
     return set(
-        AuditEvent.objects.filter(agent_id=agent_id, type__in=MIX_TYPES, name__in=names, occurred_at__lt=before)
+        AuditEvent.objects.filter(
+            agent_id=agent_id, type__in=MIX_TYPES, name__in=names, occurred_at__lt=before
+        )
         .order_by()
         .values_list("name", flat=True)
         .distinct()

@@ -61,8 +61,11 @@ def _details(counts: tuple[WindowCounts, WindowCounts]) -> dict:
         key=lambda n: -(baseline.mix.get(n, 0) + current.mix.get(n, 0)),
     )[:TOP_TOOLS]
     return {
-        "mix": {"names": names, "baseline": [baseline.mix.get(n, 0) for n in names],
-                "current": [current.mix.get(n, 0) for n in names]},
+        "mix": {
+            "names": names,
+            "baseline": [baseline.mix.get(n, 0) for n in names],
+            "current": [current.mix.get(n, 0) for n in names],
+        },
         "histograms": {
             metric: {"baseline": baseline.histogram(m), "current": current.histogram(m)}
             for metric, m in MEASURE_OF.items()
@@ -77,7 +80,9 @@ def _report(run: DriftRun, agent: Agent, kind: str, windows: Windows, counts) ->
     new = set(current.mix) - set(baseline.mix)
     if new:
         seen = names_used_before(agent.pk, new, windows.baseline_start)
-    results = Evaluation(baseline, current, windows, effective_drift_thresholds(agent.monitor), seen).results()
+    results = Evaluation(
+        baseline, current, windows, effective_drift_thresholds(agent.monitor), seen
+    ).results()
     verdict = _verdict(results)
     severities = [r.severity for r in results if r.severity is not None]
     return DriftReport(
@@ -107,9 +112,7 @@ def drift_check(*, now: datetime | None = None, follow: bool = True) -> DriftRun
     monitors_ensure()
     run = DriftRun.objects.create(as_of=now)
     agents = list(
-        Agent.objects.filter(status=AgentStatus.ACTIVE).select_related(
-            "monitor", "current_version"
-        )
+        Agent.objects.filter(status=AgentStatus.ACTIVE).select_related("monitor", "current_version")
     )
     groups: dict[Windows, list[Agent]] = defaultdict(list)
     kinds = {}
@@ -127,9 +130,13 @@ def drift_check(*, now: datetime | None = None, follow: bool = True) -> DriftRun
     run.finished_at = timezone.now()
     run.save(update_fields=["agents_checked", "agents_drifting", "finished_at"])
     if follow:
-        monitors = dict(AgentMonitor.objects.filter(agent__in=agents).values_list("agent_id", "drift_verdict"))
+        monitors = dict(
+            AgentMonitor.objects.filter(agent__in=agents).values_list("agent_id", "drift_verdict")
+        )
         for report in reports:
-            if report.verdict != DriftVerdict.NOT_ENOUGH_DATA and report.verdict != monitors.get(report.agent_id):
+            if report.verdict != DriftVerdict.NOT_ENOUGH_DATA and report.verdict != monitors.get(
+                report.agent_id
+            ):
                 drift_change_apply(report=report, old=monitors.get(report.agent_id, ""))
         DriftRun.objects.filter(as_of__lt=now - timedelta(days=KEEP_RUNS_DAYS)).delete()
     return run
@@ -165,7 +172,10 @@ def drift_change_apply(*, report: DriftReport, old: str) -> bool:
             title=f"{agent.name} is drifting",
             summary=report.summary,
             agent=agent,
-            details={"report": report.pk, "drifting": [m["metric"] for m in report.metrics if m["verdict"] == "drift"]},
+            details={
+                "report": report.pk,
+                "drifting": [m["metric"] for m in report.metrics if m["verdict"] == "drift"],
+            },
         )
     else:
         alert_resolve(fingerprint=fingerprint)
