@@ -5,13 +5,14 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from apps.alerts.models import Alert
 from apps.audit.models import AuditEvent
 from apps.monitoring.models import AgentMonitor, DriftRun, HealthEvent
 from apps.monitoring.services import heartbeat_record
 from apps.monitoring.tasks import check_drift, check_health
-from tests.celery_helpers import private_worker, wait_for
+from tests.celery_helpers import celery_process, private_worker, wait_for
 from tests.monitoring.helpers import report
 
 pytestmark = [
@@ -53,3 +54,14 @@ def test_the_drift_task_alerts_on_a_drifting_agent(live_agent):
         assert wait_for(lambda: Alert.objects.filter(fingerprint="drift:payments-bot").exists(), timeout=90)
 
     assert DriftRun.objects.get().reports.get().verdict == "drift"
+
+
+def test_beat_writes_the_drift_schedule_where_an_admin_can_edit_it(tmp_path):
+    with celery_process("beat", "--loglevel=INFO", f"--pidfile={tmp_path / 'beat.pid'}"):
+        found = wait_for(
+            lambda: PeriodicTask.objects.filter(name="monitoring-check-drift").exists(), timeout=60
+        )
+    assert found, "beat did not write the drift schedule to django-celery-beat's tables"
+    task = PeriodicTask.objects.get(name="monitoring-check-drift")
+    assert task.task == "apps.monitoring.tasks.check_drift"
+    assert task.crontab.minute == "7"
