@@ -34,7 +34,7 @@ def run_reports(run: DriftRun | None) -> QuerySet[DriftReport]:
     """A run's reports, most severe first."""
     if run is None:
         return DriftReport.objects.none()
-    return run.reports.select_related("agent").order_by("-severity", "agent__slug")
+    return run.reports.select_related("agent").defer("details").order_by("-severity", "agent__slug")
 
 
 def drifting_reports(run: DriftRun | None, limit: int | None = None) -> list[DriftReport]:
