@@ -26,7 +26,7 @@ def test_a_short_history_is_drawn_in_svg_with_threshold_lines_and_deploys():
 
     assert trace_types(figure) == {"scatter"}
     assert len(figure["data"]) == 2 * len(METRICS)  # each metric and its threshold
-    assert any("deploy 1.1.0" == a.get("text") for a in figure["layout"]["annotations"])
+    assert any(a.get("text") == "deploy 1.1.0" for a in figure["layout"]["annotations"])
     assert len(figure["layout"]["shapes"]) == len(METRICS)  # one deploy line per row
 
 
