@@ -334,7 +334,7 @@ MONITORING_DRIFT_BASELINE_DAYS = env_int("MONITORING_DRIFT_BASELINE_DAYS", 7, mi
 # Fewer events than this in either window: "not enough data", never a verdict.
 MONITORING_DRIFT_MIN_EVENTS = env_int("MONITORING_DRIFT_MIN_EVENTS", 30, minimum=1)
 # A metric drifts when its score crosses its threshold AND, where the test has a p-value,
-# the difference is significant at this level.
+# the difference is significant at this level for the agent (split over its metrics).
 MONITORING_DRIFT_ALPHA = 0.01
 # Fleet-wide thresholds per metric (see apps/monitoring/drift/metrics.py for each score);
 # an agent's monitor may override any of them.

@@ -80,3 +80,11 @@ def test_latency_quantiles_are_interpolated_inside_their_bucket():
     assert LATENCY.quantile(counts, 0.5) == pytest.approx(150.0)
     assert LATENCY.quantile(counts, 0.95) == pytest.approx(195.0)
     assert LATENCY.quantile([0] * len(LATENCY.edges), 0.5) is None
+
+
+def test_few_expected_events_use_fishers_exact_test():
+    # 1 of 200 against 4 of 40: the z-test would say p ≈ 0.0001; Fisher's exact test, 0.003.
+    increase, p_value = stats.proportion_shift(1, 200, 4, 40)
+
+    assert increase == pytest.approx(0.095)
+    assert p_value == pytest.approx(0.00298, rel=0.01)

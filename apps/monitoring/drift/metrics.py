@@ -7,7 +7,9 @@ Scores (thresholds in settings.MONITORING_DRIFT_THRESHOLDS, overridable per agen
 - latency / cost / tokens: Wasserstein distance relative to the baseline mean; KS p-value.
 - volume: |log2| of the ratio of events per hour; exact binomial p-value.
 A metric drifts only when its score crosses the threshold and its p-value (if any) is under
-MONITORING_DRIFT_ALPHA. Too few events in either window: "not enough data", never drift.
+MONITORING_DRIFT_ALPHA divided by the number of metrics (Bonferroni: an agent drifts if any
+metric does, so the agent's false-alarm rate stays under the alpha). Too few events in
+either window: "not enough data", never drift.
 """
 
 import math
@@ -78,7 +80,7 @@ class Evaluation:
         self.b, self.c, self.windows = baseline, current, windows
         self.thresholds, self.seen_before = thresholds, seen_before
         self.minimum = settings.MONITORING_DRIFT_MIN_EVENTS
-        self.alpha = settings.MONITORING_DRIFT_ALPHA
+        self.alpha = settings.MONITORING_DRIFT_ALPHA / len(METRICS)
 
     def results(self) -> list[MetricResult]:
         return [

@@ -27,12 +27,18 @@ def mix_shift(baseline: dict[str, int], current: dict[str, int]) -> tuple[float,
 
 
 def proportion_shift(x_base: int, n_base: int, x_cur: int, n_cur: int) -> tuple[float, float | None]:
-    """Two-proportion z-test: (current rate - baseline rate, two-sided p-value)."""
+    """Two-proportion z-test: (current rate - baseline rate, two-sided p-value).
+
+    With fewer than 5 expected events in a cell the normal approximation claims more
+    significance than the data has, so Fisher's exact test gives the p-value instead."""
     p_base, p_cur = x_base / n_base, x_cur / n_cur
     pooled = (x_base + x_cur) / (n_base + n_cur)
     spread = math.sqrt(pooled * (1 - pooled) * (1 / n_base + 1 / n_cur))
     if spread == 0:
         return p_cur - p_base, 1.0
+    if min(n_base, n_cur) * min(pooled, 1 - pooled) < 5:
+        table = [[x_base, n_base - x_base], [x_cur, n_cur - x_cur]]
+        return p_cur - p_base, float(stats.fisher_exact(table).pvalue)
     z = (p_cur - p_base) / spread
     return p_cur - p_base, float(2 * stats.norm.sf(abs(z)))
 
