@@ -334,8 +334,10 @@ MONITORING_DRIFT_BASELINE_DAYS = env_int("MONITORING_DRIFT_BASELINE_DAYS", 7, mi
 # Fewer events than this in either window: "not enough data", never a verdict.
 MONITORING_DRIFT_MIN_EVENTS = env_int("MONITORING_DRIFT_MIN_EVENTS", 30, minimum=1)
 # A metric drifts when its score crosses its threshold AND, where the test has a p-value,
-# the difference is significant at this level for the agent (split over its metrics).
-MONITORING_DRIFT_ALPHA = 0.01
+# the difference is significant at this level for the agent (split over its metrics). Low on
+# purpose: an hourly check over a fleet tests thousands of times a day, and a real change
+# of behaviour gives p-values far smaller than this.
+MONITORING_DRIFT_ALPHA = 0.001
 # Fleet-wide thresholds per metric (see apps/monitoring/drift/metrics.py for each score);
 # an agent's monitor may override any of them.
 MONITORING_DRIFT_THRESHOLDS = {

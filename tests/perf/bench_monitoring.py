@@ -105,7 +105,9 @@ def _drift(owner) -> list[tuple[str, str]]:
         cursor.execute("ANALYZE audit_auditevent")
     generated = time.perf_counter() - start
     stored = AuditEvent.objects.filter(agent_id__gte=agents[0].pk).count()
-    drift_check()  # warm-up run: monitors are created, plans cached
+    # The first run creates the monitors and fires an alert per drifting agent; the second
+    # is the steady state of an hourly check (the same agents still drifting, no new alert).
+    first_id, first_elapsed, _ = _in_child(lambda: drift_check().pk)
     run_id, elapsed, peak = _in_child(lambda: drift_check().pk)
     from apps.monitoring.models import DriftRun
 
@@ -118,7 +120,12 @@ def _drift(owner) -> list[tuple[str, str]]:
     ]
     return [
         ("events generated (generate_series)", f"{stored:,} in {generated:.1f} s"),
-        (f"drift sweep, {DRIFT_AGENTS:,} agents", f"{elapsed:.2f} s"),
+        (f"drift sweep, {DRIFT_AGENTS:,} agents, first run", f"{first_elapsed:.2f} s"),
+        (
+            f"  (monitors created, {DriftRun.objects.get(pk=first_id).agents_drifting} alerts fired)",
+            "",
+        ),
+        (f"drift sweep, {DRIFT_AGENTS:,} agents, next run", f"{elapsed:.2f} s"),
         ("  peak RSS of the sweeping process", f"{peak:,.0f} MiB"),
         ("  agents drifting (every 10th changed)", f"{run.agents_drifting:,} of {run.agents_checked:,}"),
         ("  drifting metrics of unchanged agents", ", ".join(sorted(unchanged)) or "none"),
