@@ -133,12 +133,28 @@ def health_sweep(*, now: datetime | None = None) -> SweepResult:
         )
         if new != state:
             changes.append((agent_id, state, new, reason))
+    changes += _unmonitored()
     result = SweepResult(checked=len(rows))
     agents = Agent.objects.in_bulk([agent_id for agent_id, *_ in changes])
     for agent_id, old, new, reason in changes:
         if health_change_apply(agent=agents[agent_id], old=old, new=new, reason=reason, now=now):
             result.changes.append((agents[agent_id].slug, old, new))
     return result
+
+
+def _unmonitored() -> list[tuple[int, str, str, str]]:
+    """Agents no longer active (paused, quarantined, retired) are not watched: their state
+    returns to never seen, which resolves their alerts; if they come back and stay silent,
+    the sweep finds them down again and alerts anew."""
+    rows = (
+        AgentMonitor.objects.exclude(agent__status=AgentStatus.ACTIVE)
+        .exclude(state=HealthState.NEVER)
+        .values_list("agent_id", "state", "agent__status")
+    )
+    return [
+        (agent_id, state, HealthState.NEVER, f"not monitored while {status}")
+        for agent_id, state, status in rows
+    ]
 
 
 @transaction.atomic

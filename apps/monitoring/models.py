@@ -5,6 +5,14 @@ from django.db import models
 from django.utils import timezone
 
 
+def _spoken(duration) -> str:
+    seconds = int(duration.total_seconds())
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
 class HealthState(models.TextChoices):
     NEVER = "never", "Never seen"
     UP = "up", "Up"
@@ -60,6 +68,11 @@ class AgentMonitor(models.Model):
 
     def __str__(self) -> str:
         return f"monitor of {self.agent.slug}: {self.state}"
+
+    @property
+    def timing(self) -> str:
+        """ "every 5 min, grace 5 min", for pages."""
+        return f"every {_spoken(self.interval)}, grace {_spoken(self.grace)}"
 
 
 class HealthEvent(models.Model):

@@ -10,7 +10,7 @@ from apps.accounts.roles import Capability
 from apps.monitoring import charts, selectors
 from apps.monitoring.drift.metrics import MEASURE_OF
 from apps.monitoring.forms import MonitorSettingsForm
-from apps.monitoring.services import effective_drift_thresholds, monitor_for, monitor_update
+from apps.monitoring.services import monitor_for, monitor_update
 from apps.registry.models import Agent
 
 DRIFTING_LISTED = 50
@@ -67,6 +67,6 @@ def monitor_settings(request, slug: str):
         if done is not None:
             messages.success(request, f"Monitoring of {agent.slug} updated.")
             return redirect("monitoring:agent_drift", slug=agent.slug)
-    context = {"agent": agent, "form": form, "thresholds": effective_drift_thresholds(monitor)}
+    context = {"agent": agent, "form": form}
     status = 400 if request.method == "POST" else 200
     return render(request, "monitoring/monitor_settings.html", context, status=status)

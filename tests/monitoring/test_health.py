@@ -156,3 +156,18 @@ def test_a_duplicated_tick_inside_the_spacing_does_not_claim_the_sweep(db):
     assert sweep_claim("health", spacing_seconds=10, now=now)
     assert not sweep_claim("health", spacing_seconds=10, now=now + timedelta(seconds=5))
     assert sweep_claim("health", spacing_seconds=10, now=now + timedelta(seconds=11))
+
+
+def test_pausing_a_down_agent_resolves_its_alert_and_resuming_it_silent_alerts_again(live_agent, admin):
+    now = timezone.now()
+    heartbeat_record(agent=live_agent, now=now - timedelta(hours=2))
+    health_sweep(now=now)
+    registry.agent_pause(agent=live_agent, actor=admin, reason="maintenance")
+
+    assert health_sweep(now=now).changes == [("payments-bot", "down", "never")]
+    assert not Alert.objects.get(fingerprint="agent_down:payments-bot").is_firing
+    assert AgentMonitor.objects.get(agent=live_agent).state_reason == "not monitored while paused"
+
+    registry.agent_resume(agent=live_agent, actor=admin)
+    assert health_sweep(now=now).changes == [("payments-bot", "never", "down")]
+    assert Alert.objects.get(fingerprint="agent_down:payments-bot").is_firing

@@ -20,6 +20,7 @@ from apps.registry.models import Agent, AgentStatus
 
 KEEP_RUNS_DAYS = 90
 TOP_TOOLS = 12
+SUMMARY_METRICS = 3  # the most severe, so the summary stays a readable sentence
 
 
 def windows_for(agent: Agent, now: datetime) -> tuple[str, Windows]:
@@ -42,7 +43,11 @@ def _verdict(results: list[MetricResult]) -> str:
 
 def _summary(verdict: str, results: list[MetricResult], counts: tuple[WindowCounts, WindowCounts]) -> str:
     if verdict == DriftVerdict.DRIFT:
-        text = "; ".join(r.sentence for r in results if r.verdict == DriftVerdict.DRIFT)
+        drifting = sorted((r for r in results if r.verdict == DriftVerdict.DRIFT), key=lambda r: -r.severity)
+        text = "; ".join(r.sentence for r in drifting[:SUMMARY_METRICS])
+        if len(drifting) > SUMMARY_METRICS:
+            more = len(drifting) - SUMMARY_METRICS
+            text += f"; and {more} more metric{'s' if more > 1 else ''} ({', '.join(r.label.lower() for r in drifting[SUMMARY_METRICS:])})"
     elif verdict == DriftVerdict.OK:
         text = "behaves as in the baseline"
     else:
