@@ -65,7 +65,13 @@ def fleet_heatmap(reports: list[DriftReport]) -> dict | None:
             hovertemplate="<b>%{y}</b> · %{x}<br>%{text}<br>score ÷ threshold %{z:.2f}<extra></extra>",
         )
     )
-    return _layout(fig, height=120 + 28 * len(reports), xaxis={"side": "top"}, plot_bgcolor="#eef1f4")
+    return _layout(
+        fig,
+        height=max(300, 130 + 28 * len(reports)),
+        margin={"l": 60, "r": 20, "t": 100, "b": 20},
+        xaxis={"side": "top", "tickangle": -30},
+        plot_bgcolor="#eef1f4",
+    )
 
 
 def events_per_hour(points: list[tuple[datetime, int]]) -> dict:
