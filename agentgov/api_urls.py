@@ -7,6 +7,7 @@ from apps.alerts.api import AlertViewSet
 from apps.audit.api import EventDetailView, EventsView, TraceView
 from apps.audit.exports.api import ExportDetailView, ExportDownloadView, ExportsView
 from apps.audit.otlp.api import OtlpTracesView
+from apps.monitoring.api import HeartbeatView
 from apps.registry.api import AgentSelfView, AgentViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -21,6 +22,7 @@ urlpatterns = [
     path("traces/<str:trace_id>/", TraceView.as_view(), name="trace"),
     # No trailing slash: OTLP exporters append exactly `/v1/traces` to their base endpoint.
     path("otlp/v1/traces", OtlpTracesView.as_view(), name="otlp-traces"),
+    path("heartbeats/", HeartbeatView.as_view(), name="heartbeats"),
     *router.urls,
     path("exports/", ExportsView.as_view(), name="exports"),
     path("exports/<uuid:uuid>/", ExportDetailView.as_view(), name="export-detail"),

@@ -183,6 +183,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Distinct names for enums whose field names collide across endpoints.
+    "ENUM_NAME_OVERRIDES": {
+        "EventStatusEnum": "apps.audit.models.EventStatus",
+        "HeartbeatStatusEnum": "apps.monitoring.services.HEARTBEAT_STATUSES",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -254,6 +259,14 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-send-due": {
         "task": "apps.alerts.tasks.send_due",
         "schedule": 60.0,
+    },
+    "monitoring-check-health": {
+        "task": "apps.monitoring.tasks.check_health",
+        "schedule": 30.0,
+    },
+    "monitoring-check-drift": {
+        "task": "apps.monitoring.tasks.check_drift",
+        "schedule": crontab(minute=7),
     },
 }
 
@@ -341,6 +354,46 @@ if ALERTS_HTTP_TIMEOUT_SECONDS > ALERTS_DELIVERY_TIME_LIMIT - 5:
     )
 # Links in notifications point here (e.g. https://agentgov.example.com).
 AGENTGOV_BASE_URL = env_str("AGENTGOV_BASE_URL", "http://127.0.0.1:8000")
+# --- Monitoring -------------------------------------------------------------------------
+# Heartbeats: (expected interval, grace) in seconds per risk tier, the defaults of a new
+# agent's monitor; admins change them per agent. Late after the interval, down after both.
+MONITORING_HEARTBEAT_DEFAULTS = {
+    "low": (900, 900),
+    "medium": (600, 600),
+    "high": (300, 300),
+    "critical": (60, 120),
+}
+# Degraded: judged on the agent's events of the last few minutes, once there are enough.
+MONITORING_HEALTH_WINDOW_MINUTES = env_int("MONITORING_HEALTH_WINDOW_MINUTES", 15, minimum=1)
+MONITORING_HEALTH_MIN_EVENTS = env_int("MONITORING_HEALTH_MIN_EVENTS", 20, minimum=1)
+MONITORING_ERROR_RATE_THRESHOLD = 0.25
+MONITORING_P95_LATENCY_MS_THRESHOLD = 20_000.0
+# A duplicated beat tick inside this many seconds of the last run does nothing.
+MONITORING_HEALTH_MIN_SPACING_SECONDS = env_int("MONITORING_HEALTH_MIN_SPACING_SECONDS", 10, minimum=0)
+MONITORING_DRIFT_MIN_SPACING_SECONDS = env_int("MONITORING_DRIFT_MIN_SPACING_SECONDS", 300, minimum=0)
+# Drift: the recent window is compared with the baseline before it (or before the
+# current version's deploy, for agents pinned to their deploy).
+MONITORING_DRIFT_CURRENT_HOURS = env_int("MONITORING_DRIFT_CURRENT_HOURS", 24, minimum=1)
+MONITORING_DRIFT_BASELINE_DAYS = env_int("MONITORING_DRIFT_BASELINE_DAYS", 7, minimum=1)
+# Fewer events than this in either window: "not enough data", never a verdict.
+MONITORING_DRIFT_MIN_EVENTS = env_int("MONITORING_DRIFT_MIN_EVENTS", 30, minimum=1)
+# A metric drifts when its score crosses its threshold AND, where the test has a p-value,
+# the difference is significant at this level for the agent (split over its metrics). Low on
+# purpose: an hourly check over a fleet tests thousands of times a day, and a real change
+# of behaviour gives p-values far smaller than this.
+MONITORING_DRIFT_ALPHA = 0.001
+# Fleet-wide thresholds per metric (see apps/monitoring/drift/metrics.py for each score);
+# an agent's monitor may override any of them.
+MONITORING_DRIFT_THRESHOLDS = {
+    "tool_mix": 0.25,  # Jensen-Shannon distance (base 2, 0..1)
+    "error_rate": 0.05,  # increase in the share of events that failed
+    "denial_rate": 0.05,  # increase in the share of events refused
+    "latency": 0.5,  # Wasserstein distance relative to the baseline mean
+    "cost": 0.5,
+    "tokens": 0.5,
+    "volume": 1.0,  # |log2(current rate / baseline rate)|: 1 = doubled or halved
+    "new_tools": 0.0,  # distinct tools never used before
+}
 
 LOGGING = {
     "version": 1,

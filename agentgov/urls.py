@@ -7,7 +7,7 @@ from agentgov import health, views
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("approvals/", views.area_not_built, {"area": "approvals"}, name="approvals"),
-    path("drift/", views.area_not_built, {"area": "drift"}, name="drift"),
+    path("drift/", include("apps.monitoring.urls")),
     path("alerts/", include("apps.alerts.urls")),
     path("policies/", views.area_not_built, {"area": "policies"}, name="policies"),
     path("accounts/", include("apps.accounts.urls")),

@@ -6,10 +6,15 @@ from django.shortcuts import render
 
 from apps.accounts.access import require
 from apps.accounts.roles import Capability
+from apps.monitoring import charts as monitoring_charts
+from apps.monitoring import overview as monitoring_overview
+from apps.monitoring import selectors as monitoring
+from apps.monitoring.models import HealthState
 from apps.registry import selectors as registry
 from apps.registry.models import AgentStatus, RiskTier
 
 RECENT_CHANGES = 10
+TOP_DRIFTING = 5
 
 
 @dataclass(frozen=True)
@@ -28,13 +33,6 @@ AREAS: dict[str, Area] = {
         "Nothing is held for approval yet: an agent's request is served or refused by its "
         "key and its lifecycle status alone.",
         "Pending approvals",
-    ),
-    "drift": Area(
-        "Drift",
-        "How each agent's behaviour changes over time: error rates, tool use and decisions "
-        "compared with its own baseline, charted per version.",
-        "Audit events are recorded, but not yet analysed for drift.",
-        "Drift",
     ),
     "policies": Area(
         "Policies",
@@ -55,7 +53,11 @@ def overview(request):
         "fleet_size": sum(statuses.values()),
         "tiers": [(t, RiskTier(t).label, n) for t, n in tiers.items()],
         "recent_changes": registry.recent_changes(RECENT_CHANGES),
-        "areas": AREAS,
+        "health": [(s, HealthState(s).label, n) for s, n in monitoring.fleet_health_counts().items()],
+        "top_drifting": monitoring.drifting_reports(monitoring.latest_drift_run(), TOP_DRIFTING),
+        "events_chart": monitoring_charts.events_per_hour(monitoring.events_per_hour()),
+        "firing_alerts": monitoring_overview.firing_alerts_count(),
+        "pending_approvals": monitoring_overview.pending_approvals_count(),
     }
     return render(request, "overview.html", context)
 

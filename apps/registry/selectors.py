@@ -7,7 +7,7 @@ from apps.registry.models import Agent, AgentKey, AgentStatus, AgentVersion
 
 
 def agent_list() -> QuerySet[Agent]:
-    return Agent.objects.select_related("owner", "current_version")
+    return Agent.objects.select_related("owner", "current_version", "monitor")
 
 
 def agent_by_slug(slug: str) -> Agent:

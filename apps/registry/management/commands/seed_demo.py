@@ -7,6 +7,7 @@ from apps.accounts.models import User
 from apps.accounts.services import user_create
 from apps.alerts.demo import demo_alerts_seed
 from apps.audit.demo_events import demo_events_seed
+from apps.monitoring.demo import monitoring_demo_seed
 from apps.registry import services
 from apps.registry.demo_fleet import FLEET, PEOPLE
 from apps.registry.models import Agent
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo activity: {events} events over the last 30 days."))
         alerts = demo_alerts_seed()
         self.stdout.write(self.style.SUCCESS(f"Demo alerts: {alerts} created, with channels and a rule."))
+        self.stdout.write(self.style.SUCCESS(f"Demo monitoring: {monitoring_demo_seed()}."))
 
     def _person(self, username, first, last, roles) -> User:
         user = User.objects.filter(username=username).first()
