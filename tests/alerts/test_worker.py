@@ -100,3 +100,33 @@ def test_a_worker_killed_mid_delivery_leaves_it_to_the_next_worker_which_sends_i
         (2, "sent"),
     ]
     assert Alert.objects.get().is_firing
+
+
+def test_a_drift_check_on_the_worker_over_drifting_events_sends_the_drift_alert(
+    live_agent, webhook, receiver
+):
+    """Issue 5's end to end: seeded drifting events, the scheduled drift task run by a real
+    worker, the alert fired, and its signed webhook received here."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.monitoring.tasks import check_drift
+    from tests.monitoring.helpers import report
+
+    now = timezone.now()
+    report(live_agent, at=now - timedelta(hours=24), n=200, name="github.read", spacing=timedelta(minutes=50))
+    report(live_agent, at=now, n=60, name="shell.exec", spacing=timedelta(minutes=10))
+    channel = webhook()
+
+    queue = new_queue()
+    with queue_worker(queue):
+        check_drift.apply_async(queue=queue)
+        assert wait_for(lambda: receiver.count >= 1, timeout=90), "no drift notification arrived"
+
+    [request] = receiver.requests
+    assert request.signed_with(channel.secret)
+    body = request.json
+    assert body["event"] == "firing" and body["alert"]["kind"] == "drift"
+    assert body["alert"]["agent"] == "payments-bot"
+    assert Alert.objects.get(fingerprint="drift:payments-bot").is_firing
