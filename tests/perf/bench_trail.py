@@ -145,4 +145,19 @@ def report() -> None:
             f"{_p95(_timed(client, f'/audit/?{query}&before={cursor}')):>14.1f}" if cursor else f"{'-':>14}"
         )
         print(f"{label:<34} {statistics.median(first):>8.1f} {_p95(first):>8.1f}  {deeper}")
+    deep = _timed(client, _deep_page_url())
+    print(f"{'agent + 7 days, 10,000 rows deep':<34} {statistics.median(deep):>8.1f} {_p95(deep):>8.1f}")
     print("target: p95 < 50 ms")
+
+
+def _deep_page_url() -> str:
+    """The page that starts 10,000 rows into one agent's last 7 days, as following "Older"
+    200 times would reach it (keyset: the cursor is the 10,000th row's time and id)."""
+    from apps.audit.pagination import encode_cursor
+
+    since = timezone.now() - timedelta(days=7)
+    rows = AuditEvent.objects.filter(agent__slug="trail-7", occurred_at__gte=since).order_by(
+        "-occurred_at", "-id"
+    )
+    cursor = encode_cursor(rows.only("occurred_at")[10_000 - 1])
+    return f"/audit/?agent=trail-7&since={since.strftime('%Y-%m-%dT%H:%M')}&before={cursor}"
