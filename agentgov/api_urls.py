@@ -5,17 +5,31 @@ from rest_framework.routers import DefaultRouter
 
 from apps.audit.api import EventDetailView, EventsView, TraceView
 from apps.audit.exports.api import ExportDetailView, ExportDownloadView, ExportsView
+from apps.governance.api import (
+    ActionConsumeView,
+    ActionDetailView,
+    ActionOutcomeView,
+    ActionsView,
+    ApprovalViewSet,
+    HoldViewSet,
+)
 from apps.registry.api import AgentSelfView, AgentViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("agents", AgentViewSet, basename="agent")
+router.register("holds", HoldViewSet, basename="hold")
+router.register("approvals", ApprovalViewSet, basename="approval")
 
 urlpatterns = [
     path("agent/me/", AgentSelfView.as_view(), name="agent-self"),
     path("events/", EventsView.as_view(), name="events"),
     path("events/<uuid:uuid>/", EventDetailView.as_view(), name="event-detail"),
     path("traces/<str:trace_id>/", TraceView.as_view(), name="trace"),
+    path("actions/", ActionsView.as_view(), name="actions"),
+    path("actions/<uuid:uuid>/", ActionDetailView.as_view(), name="action-detail"),
+    path("actions/<uuid:uuid>/outcome/", ActionOutcomeView.as_view(), name="action-outcome"),
+    path("actions/<uuid:uuid>/consume/", ActionConsumeView.as_view(), name="action-consume"),
     *router.urls,
     path("exports/", ExportsView.as_view(), name="exports"),
     path("exports/<uuid:uuid>/", ExportDetailView.as_view(), name="export-detail"),

@@ -5,6 +5,8 @@ under `var/`, debug on. Production is this same file with variables set (see
 `.env.example` and the README's "Deploy" section).
 """
 
+import hashlib
+import hmac
 import secrets
 from pathlib import Path
 
@@ -183,6 +185,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status` field with different choices: name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "AgentStatusEnum": "apps.registry.models.AgentStatus",
+        "EventStatusEnum": "apps.audit.models.EventStatus",
+        "ActionRequestStatusEnum": "apps.governance.models.RequestStatus",
+        "OutcomeStatusEnum": "apps.governance.models.OutcomeStatus",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -230,6 +239,14 @@ CELERY_BEAT_SCHEDULE = {
     "audit-purge-expired-events": {
         "task": "apps.audit.tasks.purge_expired_events",
         "schedule": crontab(hour=4, minute=15),
+    },
+    "governance-expire-requests": {
+        "task": "apps.governance.tasks.expire_requests",
+        "schedule": 30.0,
+    },
+    "governance-warn-expiring-requests": {
+        "task": "apps.governance.tasks.warn_expiring_requests",
+        "schedule": 60.0,
     },
 }
 
@@ -296,6 +313,21 @@ AUDIT_INGEST_INSERT = env_str("AUDIT_INGEST_INSERT", "auto")
 AUDIT_MAX_BATCH_EVENTS = 1000
 AUDIT_MAX_BODY_BYTES = 5 * 1024 * 1024
 AUDIT_MAX_FUTURE_SKEW_SECONDS = 300
+
+# --- Governance -----------------------------------------------------------------------
+# Links in emails to reviewers point here.
+AGENTGOV_BASE_URL = env_str("AGENTGOV_BASE_URL", "http://127.0.0.1:8000")
+# HMAC-SHA256 key signing decision callbacks (X-Agentgov-Signature: sha256=<hex>). Unset, it is
+# derived from SECRET_KEY; set it to share it with agents without sharing SECRET_KEY.
+GOVERNANCE_CALLBACK_SIGNING_KEY = env_str("GOVERNANCE_CALLBACK_SIGNING_KEY") or hmac.new(
+    SECRET_KEY.encode(), b"agentgov-governance-callbacks", hashlib.sha256
+).hexdigest()
+GOVERNANCE_CALLBACK_MAX_ATTEMPTS = env_int("GOVERNANCE_CALLBACK_MAX_ATTEMPTS", 6, minimum=1)
+GOVERNANCE_CALLBACK_BACKOFF_SECONDS = env_int("GOVERNANCE_CALLBACK_BACKOFF_SECONDS", 10, minimum=1)
+GOVERNANCE_CALLBACK_TIMEOUT_SECONDS = env_int("GOVERNANCE_CALLBACK_TIMEOUT_SECONDS", 5, minimum=1)
+GOVERNANCE_WARN_BEFORE_EXPIRY_MINUTES = env_int("GOVERNANCE_WARN_BEFORE_EXPIRY_MINUTES", 15, minimum=1)
+# GET /api/v1/actions/{id}/?wait=N holds the request at most this long (seconds).
+GOVERNANCE_LONG_POLL_MAX_SECONDS = 30
 
 LOGGING = {
     "version": 1,

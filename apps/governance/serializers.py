@@ -1,0 +1,123 @@
+"""API shapes: strict inputs, and one output shape of a request that callbacks reuse."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from agentgov.serializers import StrictSerializer
+from apps.governance.models import ActionRequest, OutcomeStatus, ResourceHold
+from apps.governance.selectors import review_path
+
+
+class ActionIn(StrictSerializer):
+    action = serializers.CharField(max_length=200)
+    resource = serializers.CharField(max_length=500)
+    params = serializers.DictField(required=False, default=dict)
+    rationale = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
+    trace_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    span_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    callback_url = serializers.URLField(max_length=1000, required=False, allow_blank=True, default="")
+    idempotency_key = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+
+
+class ActionOut(serializers.ModelSerializer):
+    """A request as its agent (and its callback) sees it."""
+
+    id = serializers.UUIDField(source="uuid", read_only=True)
+    agent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    review_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ActionRequest
+        fields = [
+            "id",
+            "agent",
+            "action",
+            "resource",
+            "params_hash",
+            "decision",
+            "status",
+            "reason",
+            "rule",
+            "policy_version",
+            "approvals_required",
+            "expires_at",
+            "review_url",
+            "created_at",
+            "decided_at",
+            "decided_by",
+            "comment",
+            "used_at",
+            "outcome_status",
+            "outcome_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_review_url(self, obj: ActionRequest) -> str:
+        path = review_path(obj)
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class ApprovalOut(serializers.Serializer):
+    reviewer = serializers.CharField(source="reviewer.username")
+    verdict = serializers.CharField()
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ApprovalRequestOut(ActionOut):
+    """A request as a reviewer sees it in the staff API."""
+
+    agent_tier = serializers.CharField(source="agent.risk_tier", read_only=True)
+    approvals = ApprovalOut(many=True, read_only=True)
+
+    class Meta(ActionOut.Meta):
+        fields = [
+            *ActionOut.Meta.fields,
+            "agent_tier",
+            "params",
+            "rationale",
+            "trace_id",
+            "span_id",
+            "approver_role",
+            "approvals",
+        ]
+        read_only_fields = fields
+
+
+class OutcomeIn(StrictSerializer):
+    status = serializers.ChoiceField(choices=OutcomeStatus.choices)
+    output = serializers.JSONField(required=False, allow_null=True, default=None)
+    duration_ms = serializers.FloatField(required=False, allow_null=True, min_value=0, default=None)
+
+
+class ConsumeIn(StrictSerializer):
+    action = serializers.CharField(max_length=200)
+    resource = serializers.CharField(max_length=500)
+    params = serializers.DictField(required=False, default=dict)
+
+
+class DecideIn(StrictSerializer):
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class HoldIn(StrictSerializer):
+    pattern = serializers.CharField(max_length=500)
+    reason = serializers.CharField(max_length=5000)
+    ends_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class HoldReleaseIn(StrictSerializer):
+    reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class HoldOut(serializers.ModelSerializer):
+    author = serializers.CharField(source="author_label", read_only=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = ResourceHold
+        fields = ["id", "pattern", "reason", "author", "active", "created_at", "ends_at", "released_at"]
+        read_only_fields = fields
