@@ -18,7 +18,9 @@ def publish(admin):
     """publish([rule, ...], holds="escalate") → the new PolicyVersion."""
 
     def _publish(rules: list[dict], holds: str = "escalate", comment: str = ""):
-        return services.policy_publish(actor=admin, document={"holds": holds, "rules": rules}, comment=comment)
+        return services.policy_publish(
+            actor=admin, document={"holds": holds, "rules": rules}, comment=comment
+        )
 
     return _publish
 

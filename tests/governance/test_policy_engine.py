@@ -10,7 +10,13 @@ from apps.governance.policy import (
     policy_to_yaml,
 )
 
-AGENT = {"slug": "deploy-bot", "tier": "medium", "tags": ["infra", "prod"], "team": "platform", "environment": "production"}
+AGENT = {
+    "slug": "deploy-bot",
+    "tier": "medium",
+    "tags": ["infra", "prod"],
+    "team": "platform",
+    "environment": "production",
+}
 
 
 def decide(rules, *, agent=AGENT, action="deploy", resource="service:payments", params=None):
@@ -115,7 +121,12 @@ def test_require_approval_carries_role_count_and_expiry_with_defaults():
 
 @pytest.mark.parametrize(
     ("tier", "effect", "approvals"),
-    [("low", "allow", 0), ("medium", "allow", 0), ("high", "require_approval", 1), ("critical", "require_approval", 2)],
+    [
+        ("low", "allow", 0),
+        ("medium", "allow", 0),
+        ("high", "require_approval", 1),
+        ("critical", "require_approval", 2),
+    ],
 )
 def test_tier_defaults_when_nothing_matches(tier, effect, approvals):
     got = decide([rule(action="nothing")], agent={**AGENT, "tier": tier})
@@ -129,10 +140,22 @@ def test_tier_defaults_when_nothing_matches(tier, effect, approvals):
         ({"agent": "team:x"}, "rules[1].agent", "not 'any'"),
         ({"agent": "tier:huge"}, "rules[1].agent", "tier must be one of"),
         ({"when": [{"path": "amount", "op": "gt", "value": 1}]}, "rules[1].when[0].path", "path must start"),
-        ({"when": [{"path": "params.a", "op": "between", "value": 1}]}, "rules[1].when[0].op", "op must be one of"),
+        (
+            {"when": [{"path": "params.a", "op": "between", "value": 1}]},
+            "rules[1].when[0].op",
+            "op must be one of",
+        ),
         ({"when": [{"path": "params.a", "op": "in", "value": 1}]}, "rules[1].when[0].value", "needs a list"),
-        ({"when": [{"path": "params.a", "op": "matches", "value": "("}]}, "rules[1].when[0].value", "bad regular"),
-        ({"when": [{"path": "params.a", "op": "gt", "value": [1]}]}, "rules[1].when[0].value", "needs a number"),
+        (
+            {"when": [{"path": "params.a", "op": "matches", "value": "("}]},
+            "rules[1].when[0].value",
+            "bad regular",
+        ),
+        (
+            {"when": [{"path": "params.a", "op": "gt", "value": [1]}]},
+            "rules[1].when[0].value",
+            "needs a number",
+        ),
         ({"effect": "require_approval", "approvers": 0}, "rules[1].approvers", "from 1 to 5"),
         ({"effect": "require_approval", "approver_role": "boss"}, "rules[1].approver_role", "must be one of"),
         ({"effect": "allow", "approvers": 2}, "rules[1].approvers", "only require_approval"),

@@ -19,29 +19,32 @@ from apps.governance.policy import (
     policy_from_yaml,
 )
 
-_compiled: dict[int, CompiledPolicy] = {}
+# Keyed by (number, pk, created_at): a database that was reset (tests, restores) may reuse
+# a number and a pk for another document, never also the creation time.
+_compiled: dict[tuple, CompiledPolicy] = {}
 _lock = threading.Lock()
 
 
 def compiled_version(version: PolicyVersion) -> CompiledPolicy:
     """The compiled form of a stored version; compiled once per process (versions never change)."""
-    policy = _compiled.get(version.number)
+    key = (version.number, version.pk, version.created_at)
+    policy = _compiled.get(key)
     if policy is None:
         policy = compile_policy(version.document, version=version.number)
         with _lock:
-            _compiled[version.number] = policy
+            _compiled[key] = policy
     return policy
 
 
 def policy_in_force() -> CompiledPolicy:
     """The newest version, compiled. One indexed query for the number; the document is
     read and compiled only the first time a process sees that number."""
-    number = PolicyVersion.objects.order_by("-number").values_list("number", flat=True).first()
-    if number is None:
+    key = PolicyVersion.objects.order_by("-number").values_list("number", "pk", "created_at").first()
+    if key is None:
         return EMPTY_POLICY
-    policy = _compiled.get(number)
+    policy = _compiled.get(key)
     if policy is None:
-        policy = compiled_version(PolicyVersion.objects.get(number=number))
+        policy = compiled_version(PolicyVersion.objects.get(pk=key[1]))
     return policy
 
 
