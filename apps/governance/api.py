@@ -168,10 +168,12 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     pagination_class = ApprovalPagination
 
     def get_queryset(self):
-        wanted = self.request.query_params.get("status", RequestStatus.PENDING)
         requests = (
             selectors.request_list().filter(approvals_required__gt=0).prefetch_related("approvals__reviewer")
         )
+        if self.action != "list":
+            return requests
+        wanted = self.request.query_params.get("status", RequestStatus.PENDING)
         return requests if wanted == "all" else requests.filter(status=wanted)
 
     @extend_schema(
