@@ -6,6 +6,7 @@ from django.db import transaction
 from apps.accounts.models import User
 from apps.accounts.services import user_create
 from apps.audit.demo_events import demo_events_seed
+from apps.governance.demo import governance_demo_seed
 from apps.registry import services
 from apps.registry.demo_fleet import FLEET, PEOPLE
 from apps.registry.models import Agent
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         )
         events = demo_events_seed()
         self.stdout.write(self.style.SUCCESS(f"Demo activity: {events} events over the last 30 days."))
+        requests = governance_demo_seed()
+        self.stdout.write(self.style.SUCCESS(f"Demo governance: {requests} action requests."))
 
     def _person(self, username, first, last, roles) -> User:
         user = User.objects.filter(username=username).first()
