@@ -172,15 +172,16 @@ def action_request(
         created_at=now,
         decided_at=None if pending else now,
     )
-    try:
-        with transaction.atomic():
-            request.save(force_insert=True)
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        # The same key raced us here: the first writer's request is the answer.
-        existing = ActionRequest.objects.get(agent=agent, idempotency_key=idempotency_key)
-        return _replay(existing, action, resource, digest)
+    if not idempotency_key:
+        request.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():  # a savepoint only where a unique clash can happen
+                request.save(force_insert=True)
+        except IntegrityError:
+            # The same key raced us here: the first writer's request is the answer.
+            existing = ActionRequest.objects.get(agent=agent, idempotency_key=idempotency_key)
+            return _replay(existing, action, resource, digest)
     request.replayed = False
     record_request_event(
         request,
