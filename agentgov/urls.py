@@ -6,10 +6,10 @@ from agentgov import health, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("approvals/", views.area_not_built, {"area": "approvals"}, name="approvals"),
+    # Governance pages: /approvals/, /policies/, /holds/, /agents/<slug>/limits/.
+    path("", include("apps.governance.urls")),
     path("drift/", views.area_not_built, {"area": "drift"}, name="drift"),
     path("alerts/", views.area_not_built, {"area": "alerts"}, name="alerts"),
-    path("policies/", views.area_not_built, {"area": "policies"}, name="policies"),
     path("accounts/", include("apps.accounts.urls")),
     path("agents/", include("apps.registry.urls")),
     path("audit/", include("apps.audit.urls")),

@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from apps.accounts.access import require
 from apps.accounts.roles import Capability
+from apps.governance import selectors as governance
 from apps.registry import selectors as registry
 from apps.registry.models import AgentStatus, RiskTier
 
@@ -21,14 +22,6 @@ class Area:
 
 
 AREAS: dict[str, Area] = {
-    "approvals": Area(
-        "Approvals",
-        "Actions that policies hold for a person's decision: what the agent asked to do, "
-        "why, and who may approve or deny it, with a deadline.",
-        "Nothing is held for approval yet: an agent's request is served or refused by its "
-        "key and its lifecycle status alone.",
-        "Pending approvals",
-    ),
     "drift": Area(
         "Drift",
         "How each agent's behaviour changes over time: error rates, tool use and decisions "
@@ -43,13 +36,6 @@ AREAS: dict[str, Area] = {
         "No alerts are raised yet. Watch the audit trail for changes in the meantime.",
         "Firing alerts",
     ),
-    "policies": Area(
-        "Policies",
-        "Rules that decide, per agent, tier or tool, whether an action is allowed, denied "
-        "or held for approval, with limits and a simulator to test a rule before it applies.",
-        "No policy is enforced yet beyond the lifecycle: quarantined, paused and retired "
-        "agents are refused; registered and active agents are served.",
-    ),
 }
 
 
@@ -63,6 +49,7 @@ def overview(request):
         "tiers": [(t, RiskTier(t).label, n) for t, n in tiers.items()],
         "recent_changes": registry.recent_changes(RECENT_CHANGES),
         "areas": AREAS,
+        "pending_approvals": governance.pending_count(),
     }
     return render(request, "overview.html", context)
 
