@@ -24,6 +24,7 @@ WARMUP = 200
 AGENTS = 10
 RULES = 100
 RACERS = 100
+SEQUENTIAL = 500  # a baseline without queueing: what one request costs on this machine now
 BENCH_SECRET_KEY = "bench-" + "k" * 50  # what bench_ingest's gunicorn runs with
 
 
@@ -212,6 +213,16 @@ def measure() -> list[tuple[str, str]]:
             ("  answers", f"201 x{statuses.count(201)}, other x{total - statuses.count(201)}"),
             ("  decisions stored", f"{ActionRequest.objects.filter(agent__in=agents).count():,}"),
         ]
+        sequential = [
+            _send("POST", "/api/v1/actions/", _body(n), {"Authorization": f"Bearer {keys[n % AGENTS]}"})[1]
+            for n in range(SEQUENTIAL)
+        ]
+        rows.append(
+            (
+                f"  one client, {SEQUENTIAL} in sequence: p50/p95/p99",
+                " / ".join(_pct(sequential, q) for q in (0.5, 0.95, 0.99)),
+            )
+        )
         rows += _race(admin, agents[1])
     finally:
         server.terminate()
