@@ -51,14 +51,21 @@ class QueueFilterForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    """Approve (comment optional) or reject (the service requires the comment)."""
+    """Approve (comment optional) or reject (comment required, by the service, which holds
+    the rule; the label only says so)."""
 
-    comment = forms.CharField(
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown to the agent and kept in the audit trail.",
-    )
+    comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    LABELS = {
+        "approve": ("Comment", "Optional. Shown to the agent and kept in the audit trail."),
+        "reject": ("Why you reject it", "Required. Shown to the agent and kept in the audit trail."),
+    }
+
+    def __init__(self, *args, verdict: str, **kwargs):
+        super().__init__(*args, prefix=verdict, **kwargs)
+        label, help_text = self.LABELS[verdict]
+        self.fields["comment"].label, self.fields["comment"].help_text = label, help_text
+        self.unmarked_optional = ("comment",)
 
 
 class PolicyForm(forms.Form):

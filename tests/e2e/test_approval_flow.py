@@ -133,11 +133,13 @@ def test_reviewer_approves_a_high_risk_action_while_the_agent_waits(page, live_s
     expect(trace).to_contain_text("release.plan")
     expect(trace).to_contain_text("Canary green for 60 min")
     expect(trace).to_contain_text("action.escalated")
-    expect(trace.get_by_role("link", name="Open the trace")).to_have_attribute("href", "/audit/traces/run-77/")
+    expect(trace.get_by_role("link", name="Open the trace")).to_have_attribute(
+        "href", "/audit/traces/run-77/"
+    )
     page.screenshot(path=SCREENSHOTS["review"], full_page=True)
 
     approve = page.get_by_role("form", name="Approve")
-    approve.get_by_label("Comment").fill("Canary looks healthy; go.")
+    approve.get_by_label("Comment", exact=True).fill("Canary looks healthy; go.")
     approve.get_by_role("button", name="Approve").click()
 
     expect(page.get_by_role("status")).to_contain_text("The agent is told allow.")

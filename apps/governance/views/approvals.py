@@ -83,7 +83,7 @@ def _review_page(request, action_request: ActionRequest, forms: dict[str, Decide
         "approvals_given": approvals_given,
         "overdue": overdue,
         "rule_definition": page_selectors.rule_definition(action_request.policy_version, action_request.rule),
-        "forms": forms or {verdict: DecideForm(prefix=verdict) for verdict in VERDICTS},
+        "forms": forms or {verdict: DecideForm(verdict=verdict) for verdict in VERDICTS},
         "decidable": action_request.is_pending and not overdue,
     }
     return form_page(request, "governance/review.html", context, refused=forms is not None)
@@ -111,7 +111,7 @@ def decide(request, uuid, verdict: str):
     """Approve or reject; a refusal (four-eyes, decided, expired, no comment) is a form error."""
     action_request = _request(uuid)
     approve = VERDICTS[verdict]
-    forms = {name: DecideForm(request.POST if name == verdict else None, prefix=name) for name in VERDICTS}
+    forms = {name: DecideForm(request.POST if name == verdict else None, verdict=name) for name in VERDICTS}
     form = forms[verdict]
     if form.is_valid():
         decided = call_service(
