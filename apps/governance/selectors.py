@@ -5,7 +5,7 @@ from datetime import timedelta
 from statistics import median
 
 from django.db.models import Count, Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
@@ -25,11 +25,8 @@ RECENT = timedelta(hours=24)
 
 
 def review_path(request: ActionRequest) -> str:
-    """The review page's path (the pages' url name `governance:review`, by uuid)."""
-    try:
-        return reverse("governance:review", kwargs={"uuid": request.uuid})
-    except NoReverseMatch:
-        return f"/governance/requests/{request.uuid}/"
+    """The review page's path."""
+    return reverse("governance:review", kwargs={"uuid": request.uuid})
 
 
 def request_list() -> QuerySet[ActionRequest]:
