@@ -12,6 +12,8 @@ from apps.governance.api import (
     ActionsView,
     ApprovalViewSet,
     HoldViewSet,
+    PolicySimulateView,
+    PolicyView,
 )
 from apps.registry.api import AgentSelfView, AgentViewSet
 
@@ -30,6 +32,8 @@ urlpatterns = [
     path("actions/<uuid:uuid>/", ActionDetailView.as_view(), name="action-detail"),
     path("actions/<uuid:uuid>/outcome/", ActionOutcomeView.as_view(), name="action-outcome"),
     path("actions/<uuid:uuid>/consume/", ActionConsumeView.as_view(), name="action-consume"),
+    path("policy/", PolicyView.as_view(), name="policy"),
+    path("policy/simulate/", PolicySimulateView.as_view(), name="policy-simulate"),
     *router.urls,
     path("exports/", ExportsView.as_view(), name="exports"),
     path("exports/<uuid:uuid>/", ExportDetailView.as_view(), name="export-detail"),

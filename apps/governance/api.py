@@ -8,15 +8,16 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import CanView
+from apps.accounts.permissions import CanManage, CanView, StaffReadOrManage
 from apps.governance import selectors, services
 from apps.governance.models import RequestStatus
+from apps.governance.policy import policy_to_yaml
 from apps.governance.serializers import (
     ActionIn,
     ActionOut,
@@ -27,6 +28,10 @@ from apps.governance.serializers import (
     HoldOut,
     HoldReleaseIn,
     OutcomeIn,
+    PolicyIn,
+    PolicyOut,
+    SimulateIn,
+    SimulationOut,
 )
 from apps.registry.authentication import AgentKeyAuthentication, AgentMayReport, AgentPrincipal
 
@@ -205,3 +210,48 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def reject(self, request, uuid=None):
         """A comment is required."""
         return self._decide(request, approve=False)
+
+
+def _policy_input(data: dict):
+    return data["yaml"] if "yaml" in data else data["document"]
+
+
+def _policy_out(version) -> dict:
+    version.yaml = policy_to_yaml(version.document)
+    return PolicyOut(version).data
+
+
+class PolicyView(APIView):
+    """`GET /api/v1/policy/`: the policy in force (document and YAML); `POST` publishes a new
+    version (admins), from YAML or a document, so CI can push policy that passed code review."""
+
+    permission_classes = [StaffReadOrManage]
+
+    @extend_schema(responses=PolicyOut)
+    def get(self, request):
+        version = selectors.policy_current()
+        if version is None:
+            raise NotFound("no policy has been published yet; every agent gets its tier default")
+        return Response(_policy_out(version))
+
+    @extend_schema(request=PolicyIn, responses={201: PolicyOut})
+    def post(self, request):
+        data = _valid(PolicyIn, request)
+        version = services.policy_publish(
+            actor=request.user, document=_policy_input(data), comment=data["comment"]
+        )
+        return Response(_policy_out(version), status=status.HTTP_201_CREATED)
+
+
+class PolicySimulateView(APIView):
+    """`POST /api/v1/policy/simulate/`: how a draft would have decided the last `days` of requests."""
+
+    permission_classes = [CanManage]
+
+    @extend_schema(request=SimulateIn, responses=SimulationOut)
+    def post(self, request):
+        data = _valid(SimulateIn, request)
+        result = services.policy_simulate(document=_policy_input(data), days=data["days"])
+        for example in result.examples:
+            example.pop("request")
+        return Response(SimulationOut(result).data)

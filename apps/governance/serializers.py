@@ -121,3 +121,41 @@ class HoldOut(serializers.ModelSerializer):
         model = ResourceHold
         fields = ["id", "pattern", "reason", "author", "active", "created_at", "ends_at", "released_at"]
         read_only_fields = fields
+
+
+class PolicyIn(StrictSerializer):
+    """A policy as YAML text or as a document (`{"holds", "rules"}`): exactly one of them."""
+
+    yaml = serializers.CharField(required=False, allow_blank=True, max_length=500_000)
+    document = serializers.DictField(required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+    def validate(self, attrs):
+        if ("yaml" in attrs) == ("document" in attrs):
+            raise serializers.ValidationError({"yaml": ["send either yaml or document"]})
+        return attrs
+
+
+class SimulateIn(PolicyIn):
+    days = serializers.IntegerField(required=False, default=7, min_value=1, max_value=90)
+
+
+class PolicyOut(serializers.Serializer):
+    version = serializers.IntegerField(source="number")
+    author = serializers.CharField(source="author.username", default=None)
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    document = serializers.DictField()
+    yaml = serializers.CharField()
+    diff = serializers.CharField()
+
+
+class SimulationOut(serializers.Serializer):
+    days = serializers.IntegerField()
+    total = serializers.IntegerField()
+    current = serializers.DictField(child=serializers.IntegerField())
+    draft = serializers.DictField(child=serializers.IntegerField())
+    changed = serializers.IntegerField()
+    transitions = serializers.DictField(child=serializers.IntegerField())
+    examples = serializers.ListField(child=serializers.DictField())
+    truncated = serializers.BooleanField()

@@ -210,3 +210,31 @@ def test_reviewers_list_and_decide_approvals(bot, api_as, make_user):
 
 def test_agents_cannot_use_the_staff_approval_api(bot):
     assert bot.get("/api/v1/approvals/").status_code in (401, 403)
+
+
+def test_the_policy_api_publishes_yaml_and_reads_it_back(api_as):
+    admin = api_as("admin")
+    assert admin.get("/api/v1/policy/").status_code == 404
+    yaml_text = "rules:\n  - name: deploys\n    action: deploy\n    effect: allow\n"
+    created = admin.post("/api/v1/policy/", {"yaml": yaml_text, "comment": "from CI"}, format="json")
+    assert created.status_code == 201 and created.json()["version"] == 1
+    body = api_as("viewer").get("/api/v1/policy/").json()
+    assert body["document"]["rules"][0]["name"] == "deploys" and "name: deploys" in body["yaml"]
+    bad = admin.post("/api/v1/policy/", {"yaml": "rules:\n  - name: x\n    effect: perhaps\n"}, format="json")
+    assert (bad.status_code, bad.json()["field"]) == (400, "rules[0].effect")
+    assert api_as("reviewer").post("/api/v1/policy/", {"yaml": yaml_text}, format="json").status_code == 403
+    both = admin.post("/api/v1/policy/", {"yaml": yaml_text, "document": {}}, format="json")
+    assert both.status_code == 400
+
+
+def test_the_simulation_api(api_as, bot):
+    ask(bot)
+    result = api_as("admin").post(
+        "/api/v1/policy/simulate/",
+        {"document": {"rules": [{"name": "no", "effect": "deny"}]}, "days": 3},
+        format="json",
+    )
+    assert result.status_code == 200, result.json()
+    body = result.json()
+    assert (body["total"], body["changed"], body["draft"]) == (1, 1, {"deny": 1})
+    assert body["examples"][0]["after_rule"] == "no"
