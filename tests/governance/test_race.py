@@ -54,3 +54,25 @@ def test_100_concurrent_approve_and_reject_calls_make_exactly_one_transition():
         action_id=str(request.uuid), name__in=["approval.approved", "approval.rejected"]
     )
     assert finals.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_cannot_overrun_a_rate_limit():
+    agent = AgentFactory(slug="busy-bot", risk_tier="low", status=AgentStatus.ACTIVE)
+    admin = UserFactory(username="limits-admin", roles=("admin",))
+    services.agent_limits_set(
+        agent=agent, actor=admin, rate_limits=[{"action": "*", "max": 5, "per": "minute"}]
+    )
+    start = threading.Barrier(20)
+
+    def one(i: int) -> str:
+        start.wait(timeout=60)
+        try:
+            return services.action_request(actor=agent, action="deploy", resource=f"svc:{i}").decision
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        decisions = list(pool.map(one, range(20)))
+    assert decisions.count("allow") == 5
+    assert decisions.count("deny") == 15

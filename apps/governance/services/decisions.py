@@ -141,7 +141,9 @@ def action_request(
         if existing is not None:
             return _replay(existing, action, resource, digest)
     now = timezone.now()
-    limits = AgentLimits.objects.filter(agent=agent).first()
+    # Locked so that one agent's concurrent requests are counted one after another: without
+    # it, N parallel requests could all see room under a rate limit or budget.
+    limits = AgentLimits.objects.select_for_update().filter(agent=agent).first()
     spend = spend_of(params, limits.budget_fields if limits is not None else DEFAULT_BUDGET_FIELDS)
     outcome, version = _ruling(
         agent, limits, action=action, resource=resource, params=params, spend=spend, now=now
