@@ -319,9 +319,10 @@ AUDIT_MAX_FUTURE_SKEW_SECONDS = 300
 AGENTGOV_BASE_URL = env_str("AGENTGOV_BASE_URL", "http://127.0.0.1:8000")
 # HMAC-SHA256 key signing decision callbacks (X-Agentgov-Signature: sha256=<hex>). Unset, it is
 # derived from SECRET_KEY; set it to share it with agents without sharing SECRET_KEY.
-GOVERNANCE_CALLBACK_SIGNING_KEY = env_str("GOVERNANCE_CALLBACK_SIGNING_KEY") or hmac.new(
-    SECRET_KEY.encode(), b"agentgov-governance-callbacks", hashlib.sha256
-).hexdigest()
+GOVERNANCE_CALLBACK_SIGNING_KEY = (
+    env_str("GOVERNANCE_CALLBACK_SIGNING_KEY")
+    or hmac.new(SECRET_KEY.encode(), b"agentgov-governance-callbacks", hashlib.sha256).hexdigest()
+)
 GOVERNANCE_CALLBACK_MAX_ATTEMPTS = env_int("GOVERNANCE_CALLBACK_MAX_ATTEMPTS", 6, minimum=1)
 GOVERNANCE_CALLBACK_BACKOFF_SECONDS = env_int("GOVERNANCE_CALLBACK_BACKOFF_SECONDS", 10, minimum=1)
 GOVERNANCE_CALLBACK_TIMEOUT_SECONDS = env_int("GOVERNANCE_CALLBACK_TIMEOUT_SECONDS", 5, minimum=1)
