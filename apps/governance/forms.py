@@ -83,6 +83,8 @@ class PolicyForm(forms.Form):
     )
     # Anything the policy validation names (rules[2].effect, holds, yaml) is in the YAML.
     service_field_aliases = FieldsByHead({"comment": "comment"}, default="yaml")
+    # Empty YAML is a policy with no rules (the tier defaults decide), not a missing field.
+    unmarked_optional = ("yaml",)
 
 
 class SimulationForm(forms.Form):
@@ -102,10 +104,7 @@ class SimulationForm(forms.Form):
         help_text="Required to publish: what changed and why.",
     )
     service_field_aliases = PolicyForm.service_field_aliases
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.unmarked_optional = ("comment",)
+    unmarked_optional = ("yaml", "comment")
 
 
 class HoldForm(forms.Form):
