@@ -55,9 +55,16 @@ def reject_url(request):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, pending):
-    for url in (reverse("governance:queue"), review_url(pending), reverse("governance:pending_count")):
+    for url in (reverse("governance:queue"), review_url(pending)):
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+
+
+def test_the_badge_tells_htmx_to_stop_polling_once_the_session_is_gone(client, client_as, pending):
+    # A redirect to sign-in would be followed by htmx and swapped into the nav.
+    for anybody in (client, client_as()):
+        response = anybody.get(reverse("governance:pending_count"))
+        assert response.status_code == 286 and response.content == b""
 
 
 def test_people_without_a_role_may_not_see_the_queue(client_as, pending):

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_POST
 from agentgov.forms import call_service
 from agentgov.htmx import render_page_or_fragment, wants_fragment
 from apps.accounts.access import require
-from apps.accounts.roles import Capability
+from apps.accounts.roles import Capability, user_can
 from apps.audit.views.present import human_ms, pretty_json
 from apps.governance import page_selectors, selectors, services
 from apps.governance.forms import DecideForm, QueueFilterForm
@@ -54,9 +55,17 @@ def queue(request):
     )
 
 
-@require(Capability.VIEW)
+# htmx stops polling on this status; the empty body removes the badge.
+STOP_POLLING = 286
+
+
 def pending_badge(request):
-    """The nav badge alone: one indexed count, polled by every page's navigation."""
+    """The nav badge alone: one indexed count, polled by every page's navigation.
+
+    Not behind `require`: once the session ends, htmx would follow the redirect to sign-in
+    and swap that page into the nav; a person without access stops the polling instead."""
+    if not user_can(request.user, Capability.VIEW):
+        return HttpResponse("", status=STOP_POLLING)
     return render(
         request, "governance/partials/pending_badge.html", {"pending_count": selectors.pending_count()}
     )
