@@ -2,6 +2,7 @@
 resource holds and callback deliveries. Every write goes through `apps.governance.services`."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -145,7 +146,7 @@ class ActionRequest(models.Model):
     def time_left(self):
         if not self.is_pending or self.expires_at is None:
             return None
-        return max(self.expires_at - timezone.now(), timezone.timedelta(0))
+        return max(self.expires_at - timezone.now(), timedelta(0))
 
 
 class ApprovalVerdict(models.TextChoices):

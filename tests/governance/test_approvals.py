@@ -221,3 +221,25 @@ def test_holds_refuse_bad_input(reviewer, fields, field):
 def test_viewers_cannot_place_holds(make_user):
     with pytest.raises(PermissionRefused):
         services.hold_create(actor=make_user("viewer"), pattern="db:*", reason="x")
+
+
+def test_a_rule_can_require_a_specific_approver_role(publish, ask, reviewer, make_user):
+    publish([{"name": "admins-only", "effect": "require_approval", "approver_role": "admin"}])
+    request = ask()
+    with pytest.raises(PermissionRefused, match="holding the admin role"):
+        services.approval_decide(request=request, actor=reviewer, approve=True)
+    both = make_user("reviewer", "admin")
+    assert services.approval_decide(request=request, actor=both, approve=True).status == "approved"
+
+
+def test_a_paused_agent_cannot_place_holds(agent):
+    agent.status = "paused"
+    agent.save()
+    with pytest.raises(PermissionRefused, match="paused"):
+        services.hold_create(actor=agent, pattern="db:*", reason="x")
+
+
+def test_time_left_is_shown_only_while_pending(ask, reviewer):
+    request = ask()
+    assert request.time_left > timedelta(minutes=59)
+    assert services.approval_decide(request=request, actor=reviewer, approve=True).time_left is None
