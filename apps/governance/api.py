@@ -134,6 +134,8 @@ class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     pagination_class = None
 
     def get_queryset(self):
+        if self.action != "list":
+            return selectors.hold_list(active=None)
         active = self.request.query_params.get("active", "true").lower()
         return selectors.hold_list(active={"true": True, "false": False}.get(active))
 

@@ -180,6 +180,7 @@ def test_holds_by_agent_key_and_by_staff_session(bot, api_as, agent):
     assert api_as("viewer").post(f"/api/v1/holds/{hold_id}/release/", {}, format="json").status_code == 403
     released = bot.post(f"/api/v1/holds/{hold_id}/release/", {"reason": "done"}, format="json")
     assert released.status_code == 200 and released.json()["active"] is False
+    assert bot.post(f"/api/v1/holds/{hold_id}/release/", {}, format="json").status_code == 409
     assert ResourceHold.objects.active().count() == 1
     assert {h["pattern"] for h in api_as("viewer").get("/api/v1/holds/?active=false").json()} == {"db:prod*"}
 
