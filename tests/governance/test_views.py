@@ -129,6 +129,12 @@ def test_queue_orders_by_time_left_and_filters_by_agent_tier_action_and_rule(cli
     )
 
 
+def test_a_bad_filter_shows_no_rows_and_says_why(client_as, pending):
+    response = client_as("viewer").get(reverse("governance:queue"), {"tier": "extreme"})
+    assert list(response.context["page"].object_list) == []
+    assert "Select a valid choice" in response.content.decode()
+
+
 def test_queue_hides_requests_past_their_expiry_like_the_badge(client_as, pending, agent):
     overdue = services.action_request(actor=agent, action="deploy", resource="service:late")
     ActionRequest.objects.filter(pk=overdue.pk).update(expires_at=timezone.now() - timedelta(seconds=1))

@@ -38,12 +38,15 @@ def _metrics() -> dict:
 def queue(request):
     """Pending requests, least time left first; htmx re-fetches the rows every few seconds."""
     form = QueueFilterForm(request.GET or None)
+    valid = not form.is_bound or form.is_valid()
     filters = form.filters() if form.is_bound else {}
-    page = Paginator(page_selectors.open_queue(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    # A bad filter shows no rows: the whole queue would answer another question.
+    rows = page_selectors.open_queue(**filters) if valid else ActionRequest.objects.none()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
-        "filtered": bool(filters),
+        "filtered": bool(filters) or not valid,
         "pending_count": selectors.pending_count(),
         "poll_seconds": QUEUE_POLL_SECONDS,
         "fragment": wants_fragment(request),
