@@ -23,6 +23,16 @@ def open_queue(**filters: str) -> QuerySet[ActionRequest]:
     return queue.filter(rule=rule) if rule else queue
 
 
+def recently_decided(limit: int = 10) -> list[ActionRequest]:
+    """Escalated requests that are no longer pending (approved, rejected, expired), latest first."""
+    return list(
+        selectors.request_list()
+        .filter(verdict=Verdict.ESCALATE)
+        .exclude(status=RequestStatus.PENDING)
+        .order_by("-decided_at", "-id")[:limit]
+    )
+
+
 def queue_choices() -> dict[str, list[str]]:
     """Agents and rules that have pending requests now, for the queue's filter lists."""
     pending = ActionRequest.objects.filter(status=RequestStatus.PENDING)

@@ -190,6 +190,8 @@ def test_queue_shows_approval_metrics(client_as, agent, reviewers):
     assert response.context["p90"].startswith("10 min")
     page = response.content.decode()
     assert "reviewer0" in page and "reviewer1" in page and "90th percentile" in page
+    assert response.context["recent"] == [expired, second, first]
+    assert "not now" in page  # the rejection's comment, among the recently decided
 
 
 # --- The review page -------------------------------------------------------------------------

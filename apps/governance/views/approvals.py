@@ -52,7 +52,10 @@ def queue(request):
         "fragment": wants_fragment(request),
     }
     if not context["fragment"]:
-        context |= _metrics() | {"choices": page_selectors.queue_choices()}
+        context |= _metrics() | {
+            "choices": page_selectors.queue_choices(),
+            "recent": page_selectors.recently_decided(),
+        }
     return render_page_or_fragment(
         request, "governance/queue.html", "governance/partials/queue.html", context
     )
