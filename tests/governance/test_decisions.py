@@ -243,3 +243,21 @@ def test_pending_requests_notify_reviewers_by_email(
     assert [m.to for m in mailoutbox] == [["rita@example.com"]]
     assert "Approval needed: deploy-bot (high) asks to deploy on service:payments" in mailoutbox[0].subject
     assert f"/approvals/{request.uuid}/" in mailoutbox[0].body
+
+
+def test_a_decision_costs_a_fixed_handful_of_queries(
+    agent, admin, publish, ask, django_assert_max_num_queries
+):
+    """The request's transaction (2), limits, the rate count, the policy number, holds, the
+    insert, and the audit chain (savepoint pair, lock, insert, head): 12, however many rules,
+    holds or past requests there are."""
+    publish([{"name": f"r{i}", "action": f"a{i}", "effect": "deny"} for i in range(100)])
+    services.agent_limits_set(
+        agent=agent,
+        actor=admin,
+        resource_patterns=["service:*"],
+        rate_limits=[{"action": "*", "max": 99, "per": "hour"}],
+    )
+    ask()
+    with django_assert_max_num_queries(12):
+        ask()
