@@ -50,10 +50,12 @@ def _validate(action: str, resource: str, params: Any, callback_url: str, idempo
 
 def _hold_on(agent, resource: str, now) -> ResourceHold | None:
     """An active hold by someone else (a person, or another agent) covering the resource."""
-    holds = ResourceHold.objects.active(now).select_related("author_user", "author_agent")
-    for hold in holds:
-        if hold.author_agent_id != agent.pk and glob_match(hold.pattern, resource):
-            return hold
+    # Only id and pattern on the hot path; the matching hold (rare) is read whole.
+    for pk, pattern, author_agent_id in ResourceHold.objects.active(now).values_list(
+        "pk", "pattern", "author_agent_id"
+    ):
+        if author_agent_id != agent.pk and glob_match(pattern, resource):
+            return ResourceHold.objects.select_related("author_user", "author_agent").get(pk=pk)
     return None
 
 
