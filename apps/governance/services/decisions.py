@@ -72,16 +72,13 @@ def _ruling(
     if hit is not None and hit.deny:
         return Outcome("deny", hit.rule, hit.reason), None
     policy = policy_in_force()
-    escalation = None
-    if hit is not None:
-        escalation = (hit.rule, hit.reason)
-    else:
-        hold = _hold_on(agent, resource, now)
-        if hold is not None:
-            reason = f"resource is on hold #{hold.pk} ({hold.pattern}) by {hold.author_label}: {hold.reason}"
-            if policy.holds == "deny":
-                return Outcome("deny", f"hold:{hold.pk}", reason), policy.version
-            escalation = (f"hold:{hold.pk}", reason)
+    escalation = (hit.rule, hit.reason) if hit is not None else None
+    hold = _hold_on(agent, resource, now)
+    if hold is not None:
+        reason = f"resource is on hold #{hold.pk} ({hold.pattern}) by {hold.author_label}: {hold.reason}"
+        if policy.holds == "deny":
+            return Outcome("deny", f"hold:{hold.pk}", reason), policy.version
+        escalation = escalation or (f"hold:{hold.pk}", reason)
     outcome = policy.evaluate(agent=agent_facts(agent), action=action, resource=resource, params=params)
     if outcome.effect == "deny" or escalation is None:
         return outcome, policy.version
