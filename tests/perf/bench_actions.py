@@ -18,8 +18,10 @@ from apps.governance.models import ActionRequest, RequestStatus
 from apps.registry import services as registry
 from tests.perf.bench_ingest import PORT, _gunicorn
 
-RATE = 200  # requests per second, sent on schedule whatever the answers (open loop)
-SECONDS = 15
+# Requests per second, sent on schedule whatever the answers (open loop): the target, and a
+# lower rate that shows the latency when the server is not past its capacity.
+RATES = (200, 50)
+SECONDS = 10
 WARMUP = 200
 AGENTS = 10
 RULES = 100
@@ -100,15 +102,17 @@ def _send(method: str, path: str, body: bytes, headers: dict) -> tuple[int, floa
     return response.status, time.perf_counter() - started
 
 
-def _open_loop(keys: list[str], total: int, offset: int) -> tuple[list[float], list[float], list[int]]:
-    """Send `total` requests at RATE/s on schedule; latency from the scheduled send time
+def _open_loop(
+    keys: list[str], total: int, offset: int, rate: int
+) -> tuple[list[float], list[float], list[int]]:
+    """Send `total` requests at `rate`/s on schedule; latency from the scheduled send time
     (so queueing behind a slow server counts: no coordinated omission) and service time."""
     start = time.perf_counter() + 0.2
     from_schedule, service, statuses = [], [], []
     lock = threading.Lock()
 
     def one(i: int) -> None:
-        due = start + i / RATE
+        due = start + i / rate
         delay = due - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
@@ -200,19 +204,22 @@ def measure() -> list[tuple[str, str]]:
     services.hold_create(actor=agents[0], pattern="k8s:prod/*", reason="benchmark hold")
     server = _gunicorn("auto")
     try:
-        _open_loop(keys, WARMUP, 0)
-        total = RATE * SECONDS
-        from_schedule, service, statuses = _open_loop(keys, total, WARMUP)
-        rows = [
-            (f"POST /api/v1/actions/ at {RATE}/s for {SECONDS}s", f"{total:,} requests"),
-            (
-                "  p50 / p95 / p99 from scheduled send",
-                " / ".join(_pct(from_schedule, q) for q in (0.5, 0.95, 0.99)),
-            ),
-            ("  p50 / p95 / p99 service time", " / ".join(_pct(service, q) for q in (0.5, 0.95, 0.99))),
-            ("  answers", f"201 x{statuses.count(201)}, other x{total - statuses.count(201)}"),
-            ("  decisions stored", f"{ActionRequest.objects.filter(agent__in=agents).count():,}"),
-        ]
+        _open_loop(keys, WARMUP, 0, RATES[-1])
+        rows, offset = [], WARMUP
+        for rate in RATES:
+            total = rate * SECONDS
+            from_schedule, service, statuses = _open_loop(keys, total, offset, rate)
+            offset += total
+            rows += [
+                (f"POST /api/v1/actions/ at {rate}/s for {SECONDS}s", f"{total:,} requests"),
+                (
+                    "  p50 / p95 / p99 from scheduled send",
+                    " / ".join(_pct(from_schedule, q) for q in (0.5, 0.95, 0.99)),
+                ),
+                ("  p50 / p95 / p99 service time", " / ".join(_pct(service, q) for q in (0.5, 0.95, 0.99))),
+                ("  answers", f"201 x{statuses.count(201)}, other x{total - statuses.count(201)}"),
+            ]
+        rows.append(("  decisions stored", f"{ActionRequest.objects.filter(agent__in=agents).count():,}"))
         sequential = [
             _send("POST", "/api/v1/actions/", _body(n), {"Authorization": f"Bearer {keys[n % AGENTS]}"})[1]
             for n in range(SEQUENTIAL)
