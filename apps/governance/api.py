@@ -27,6 +27,8 @@ from apps.governance.serializers import (
     HoldIn,
     HoldOut,
     HoldReleaseIn,
+    LimitsIn,
+    LimitsOut,
     OutcomeIn,
     PolicyIn,
     PolicyOut,
@@ -257,3 +259,28 @@ class PolicySimulateView(APIView):
         for example in result.examples:
             example.pop("request")
         return Response(SimulationOut(result).data)
+
+
+class AgentLimitsView(APIView):
+    """`GET|PUT /api/v1/agents/{slug}/limits/`: an agent's blast radius (admins change it)."""
+
+    permission_classes = [StaffReadOrManage]
+
+    def _agent(self, slug: str):
+        from apps.registry.models import Agent
+
+        return get_object_or_404(Agent, slug=slug)
+
+    @extend_schema(responses=LimitsOut)
+    def get(self, request, slug):
+        limits = selectors.limits_of(self._agent(slug))
+        if limits is None:
+            raise NotFound("this agent has no limits: any resource, no rate limit, no budget")
+        return Response(LimitsOut(limits).data)
+
+    @extend_schema(request=LimitsIn, responses=LimitsOut)
+    def put(self, request, slug):
+        data = _valid(LimitsIn, request)
+        data["rate_limits"] = [dict(limit) for limit in data["rate_limits"]]
+        limits = services.agent_limits_set(agent=self._agent(slug), actor=request.user, **data)
+        return Response(LimitsOut(limits).data)

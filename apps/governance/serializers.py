@@ -159,3 +159,33 @@ class SimulationOut(serializers.Serializer):
     transitions = serializers.DictField(child=serializers.IntegerField())
     examples = serializers.ListField(child=serializers.DictField())
     truncated = serializers.BooleanField()
+
+
+class RateLimitSerializer(serializers.Serializer):
+    action = serializers.CharField(max_length=200)
+    max = serializers.IntegerField(min_value=1)
+    per = serializers.ChoiceField(choices=["minute", "hour"])
+
+
+class LimitsIn(StrictSerializer):
+    resource_patterns = serializers.ListField(
+        child=serializers.CharField(max_length=500), required=False, default=list
+    )
+    rate_limits = RateLimitSerializer(many=True, required=False, default=list)
+    daily_budget = serializers.DecimalField(
+        max_digits=18, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
+    budget_fields = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=None
+    )
+    over_limit = serializers.ChoiceField(choices=["deny", "escalate"], required=False, default="deny")
+
+
+class LimitsOut(serializers.Serializer):
+    agent = serializers.CharField(source="agent.slug")
+    resource_patterns = serializers.ListField(child=serializers.CharField())
+    rate_limits = RateLimitSerializer(many=True)
+    daily_budget = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    budget_fields = serializers.ListField(child=serializers.CharField())
+    over_limit = serializers.CharField()
+    updated_at = serializers.DateTimeField()

@@ -239,3 +239,25 @@ def test_the_simulation_api(api_as, bot):
     body = result.json()
     assert (body["total"], body["changed"], body["draft"]) == (1, 1, {"deny": 1})
     assert body["examples"][0]["after_rule"] == "no"
+
+
+def test_admins_set_an_agents_limits_through_the_api(api_as, agent):
+    url = f"/api/v1/agents/{agent.slug}/limits/"
+    assert api_as("viewer").get(url).status_code == 404
+    body = {
+        "resource_patterns": ["service:*"],
+        "rate_limits": [{"action": "deploy", "max": 5, "per": "hour"}],
+        "daily_budget": "250.00",
+        "budget_fields": ["amount"],
+        "over_limit": "escalate",
+    }
+    assert api_as("viewer").put(url, body, format="json").status_code == 403
+    saved = api_as("admin").put(url, body, format="json")
+    assert saved.status_code == 200, saved.json()
+    assert api_as("viewer").get(url).json()["rate_limits"] == [{"action": "deploy", "max": 5, "per": "hour"}]
+    bad = api_as("admin").put(
+        url, {**body, "rate_limits": [{"action": "deploy", "max": 0, "per": "hour"}]}, format="json"
+    )
+    assert (bad.status_code, bad.json()["field"]) == (400, "rate_limits")
+    bad = api_as("admin").put(url, {**body, "budget_fields": ["amount; drop"]}, format="json")
+    assert (bad.status_code, bad.json()["field"]) == (400, "budget_fields")
