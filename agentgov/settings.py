@@ -5,6 +5,8 @@ under `var/`, debug on. Production is this same file with variables set (see
 `.env.example` and the README's "Deploy" section).
 """
 
+import hashlib
+import hmac
 import secrets
 from pathlib import Path
 
@@ -183,10 +185,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Distinct names for enums whose field names collide across endpoints.
+    # Several models have a `status` field with different choices: name each set once.
     "ENUM_NAME_OVERRIDES": {
+        "AgentStatusEnum": "apps.registry.models.AgentStatus",
         "EventStatusEnum": "apps.audit.models.EventStatus",
         "HeartbeatStatusEnum": "apps.monitoring.services.HEARTBEAT_STATUSES",
+        "ActionRequestStatusEnum": "apps.governance.models.RequestStatus",
+        "OutcomeStatusEnum": "apps.governance.models.OutcomeStatus",
     },
 }
 
@@ -268,6 +273,14 @@ CELERY_BEAT_SCHEDULE = {
     "monitoring-check-drift": {
         "task": "apps.monitoring.tasks.check_drift",
         "schedule": crontab(minute=7),
+    },
+    "governance-expire-requests": {
+        "task": "apps.governance.tasks.expire_requests",
+        "schedule": 30.0,
+    },
+    "governance-warn-expiring-requests": {
+        "task": "apps.governance.tasks.warn_expiring_requests",
+        "schedule": 60.0,
     },
 }
 
@@ -353,7 +366,7 @@ if ALERTS_HTTP_TIMEOUT_SECONDS > ALERTS_DELIVERY_TIME_LIMIT - 5:
     raise ImproperlyConfigured(
         "ALERTS_HTTP_TIMEOUT_SECONDS must be at least 5 s under ALERTS_DELIVERY_TIME_LIMIT"
     )
-# Links in notifications point here (e.g. https://agentgov.example.com).
+# Links in alert notifications and reviewer emails point here (e.g. https://agentgov.example.com).
 AGENTGOV_BASE_URL = env_str("AGENTGOV_BASE_URL", "http://127.0.0.1:8000")
 # --- Monitoring -------------------------------------------------------------------------
 # Heartbeats: (expected interval, grace) in seconds per risk tier, the defaults of a new
@@ -395,6 +408,20 @@ MONITORING_DRIFT_THRESHOLDS = {
     "volume": 1.0,  # |log2(current rate / baseline rate)|: 1 = doubled or halved
     "new_tools": 0.0,  # distinct tools never used before
 }
+
+# --- Governance -----------------------------------------------------------------------
+# HMAC-SHA256 key signing decision callbacks (X-Agentgov-Signature: sha256=<hex>). Unset, it is
+# derived from SECRET_KEY; set it to share it with agents without sharing SECRET_KEY.
+GOVERNANCE_CALLBACK_SIGNING_KEY = (
+    env_str("GOVERNANCE_CALLBACK_SIGNING_KEY")
+    or hmac.new(SECRET_KEY.encode(), b"agentgov-governance-callbacks", hashlib.sha256).hexdigest()
+)
+GOVERNANCE_CALLBACK_MAX_ATTEMPTS = env_int("GOVERNANCE_CALLBACK_MAX_ATTEMPTS", 6, minimum=1)
+GOVERNANCE_CALLBACK_BACKOFF_SECONDS = env_int("GOVERNANCE_CALLBACK_BACKOFF_SECONDS", 10, minimum=1)
+GOVERNANCE_CALLBACK_TIMEOUT_SECONDS = env_int("GOVERNANCE_CALLBACK_TIMEOUT_SECONDS", 5, minimum=1)
+GOVERNANCE_WARN_BEFORE_EXPIRY_MINUTES = env_int("GOVERNANCE_WARN_BEFORE_EXPIRY_MINUTES", 15, minimum=1)
+# GET /api/v1/actions/{id}/?wait=N holds the request at most this long (seconds).
+GOVERNANCE_LONG_POLL_MAX_SECONDS = 30
 
 LOGGING = {
     "version": 1,

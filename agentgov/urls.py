@@ -6,10 +6,10 @@ from agentgov import health, views
 
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("approvals/", views.area_not_built, {"area": "approvals"}, name="approvals"),
+    # Governance pages: /approvals/, /policies/, /holds/, /agents/<slug>/limits/.
+    path("", include("apps.governance.urls")),
     path("drift/", include("apps.monitoring.urls")),
     path("alerts/", include("apps.alerts.urls")),
-    path("policies/", views.area_not_built, {"area": "policies"}, name="policies"),
     path("accounts/", include("apps.accounts.urls")),
     path("agents/", include("apps.registry.urls")),
     path("audit/", include("apps.audit.urls")),

@@ -33,3 +33,8 @@ def channel_deliveries(channel: Channel, limit: int = 20) -> QuerySet[AlertDeliv
 
 def rule_list() -> QuerySet[AlertRule]:
     return AlertRule.objects.select_related("agent").order_by("name")
+
+
+def firing_count() -> int:
+    """Alerts firing now, for the overview."""
+    return Alert.objects.filter(state=AlertState.FIRING).count()

@@ -81,12 +81,17 @@ def record(
     status: EventStatus | str = EventStatus.OK,
     occurred_at: datetime | None = None,
     source_ip: str | None = None,
+    action_id: str = "",
+    trace_id: str = "",
+    span_id: str = "",
 ) -> AuditEvent:
     """Append one event to the trail.
 
     Call it inside the same transaction as the change it describes, so that a change
     without its audit row cannot exist. `actor` is a user, an agent, or `SYSTEM`. The event
     is linked into its agent's hash chain (or the global chain) under the head's lock.
+    `action_id` links the event to a governed action request (as agents' own events do);
+    `trace_id`/`span_id` place it in the agent's trace.
     """
     event = AuditEvent(
         type=type,
@@ -97,10 +102,17 @@ def record(
         rationale=rationale,
         data=as_stored_json(dict(data or {})),
         source_ip=source_ip,
+        action_id=action_id,
+        trace_id=trace_id,
+        span_id=span_id,
         **_actor_fields(actor),
     )
     if occurred_at is not None:
         event.occurred_at = occurred_at
-    event.full_clean(exclude=["actor_user", "actor_agent", "agent", "seq", "prev_hash", "hash"])
+    # No unique check: the only unique field left is a fresh uuid4, and the index enforces it
+    # anyway; the check was one SELECT per audited change (governance decisions are hot).
+    event.full_clean(
+        exclude=["actor_user", "actor_agent", "agent", "seq", "prev_hash", "hash"], validate_unique=False
+    )
     append_to_chain(locked_chain_head(event.agent_id), [event])
     return event

@@ -63,16 +63,6 @@ def test_the_shell_shows_the_user_their_roles_and_every_area(client, viewer):
     assert f'action="{reverse("accounts:logout")}"' in page
 
 
-@pytest.mark.parametrize("area", ["approvals", "policies"])
-def test_areas_not_built_yet_say_so_and_what_will_come(client, viewer, area):
-    client.force_login(viewer)
-    response = client.get(reverse(area))
-
-    assert response.status_code == 200
-    assert b"not built yet" in response.content
-    assert b"What will be here" in response.content
-
-
 def test_overview_shows_fleet_counts_tiers_and_recent_changes(client, viewer, live_agent):
     client.force_login(viewer)
     response = client.get(reverse("overview"))

@@ -109,7 +109,7 @@ def test_a_failed_export_shows_why(auditor_client, auditor, db):
     export = _queued(auditor)
     AuditExport.objects.filter(pk=export.pk).update(status=ExportStatus.FAILED, error="OSError: disk full")
     page = auditor_client.get(reverse("audit:export_detail", args=[export.uuid]))
-    assert b"OSError: disk full" in page.content and b"hx-trigger" not in page.content
+    assert b"OSError: disk full" in page.content and b'hx-trigger="every 1s"' not in page.content
 
 
 def test_the_download_is_the_bundle_and_is_recorded(auditor_client, auditor, live_agent):

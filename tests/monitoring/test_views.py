@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from apps.alerts.services import alert_fire
 from apps.audit.models import AuditEvent
-from apps.monitoring import overview
 from apps.monitoring.drift.check import drift_check
 from apps.monitoring.models import AgentMonitor
 from tests.monitoring.helpers import report
@@ -82,15 +81,11 @@ def test_the_overview_shows_health_drift_alerts_and_events_per_hour(client, make
     page = response.content.decode()
 
     assert response.context["firing_alerts"] == 2  # the drift alert and this one
-    assert response.context["pending_approvals"] is None
-    assert "Pending approvals" in page and "—" in page
+    assert response.context["pending_approvals"] == 0
+    assert "Pending approvals" in page and "Nothing waits for a reviewer" in page
     assert "Top drifting agents" in page and "Payments bot" in page
     assert 'id="events-per-hour"' in page
     assert dict((s, n) for s, _, n in response.context["health"])["never"] == 1
-
-
-def test_pending_approvals_are_unknown_until_governance_has_them():
-    assert overview.pending_approvals_count() is None
 
 
 def test_a_viewer_cannot_change_monitoring(client, make_user, live_agent):

@@ -7,6 +7,7 @@ from apps.accounts.models import User
 from apps.accounts.services import user_create
 from apps.alerts.demo import demo_alerts_seed
 from apps.audit.demo_events import demo_events_seed
+from apps.governance.demo import governance_demo_seed
 from apps.monitoring.demo import monitoring_demo_seed
 from apps.registry import services
 from apps.registry.demo_fleet import FLEET, PEOPLE
@@ -41,6 +42,8 @@ class Command(BaseCommand):
         alerts = demo_alerts_seed()
         self.stdout.write(self.style.SUCCESS(f"Demo alerts: {alerts} created, with channels and a rule."))
         self.stdout.write(self.style.SUCCESS(f"Demo monitoring: {monitoring_demo_seed()}."))
+        requests = governance_demo_seed()
+        self.stdout.write(self.style.SUCCESS(f"Demo governance: {requests} action requests."))
 
     def _person(self, username, first, last, roles) -> User:
         user = User.objects.filter(username=username).first()

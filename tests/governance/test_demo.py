@@ -1,0 +1,21 @@
+import pytest
+from django.core.management import call_command
+
+from apps.audit.integrity import chains_verify
+from apps.governance.models import ActionRequest, AgentLimits, PolicyVersion, ResourceHold
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_adds_policy_limits_history_pending_approvals_and_a_hold_once():
+    call_command("seed_demo")
+    assert PolicyVersion.objects.get().rules.__len__() >= 10
+    assert AgentLimits.objects.count() >= 2
+    assert ResourceHold.objects.active().count() == 1
+    statuses = set(ActionRequest.objects.values_list("status", flat=True))
+    assert {"allowed", "denied", "pending", "approved", "rejected"} <= statuses
+    assert ActionRequest.objects.filter(status="pending").count() >= 3
+    counts = ActionRequest.objects.count()
+    call_command("seed_demo")
+    assert ActionRequest.objects.count() == counts
+    assert chains_verify().ok
