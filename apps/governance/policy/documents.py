@@ -5,25 +5,11 @@ from typing import Any
 
 import yaml
 
-from apps.governance.policy.engine import PolicyInvalid, compile_policy
-
-# Fields in the order people read a rule; anything else follows alphabetically.
-_RULE_ORDER = (
-    "name",
-    "agent",
-    "action",
-    "resource",
-    "when",
-    "effect",
-    "approvers",
-    "approver_role",
-    "expires_in_minutes",
-    "reason",
-)
+from apps.governance.policy.engine import RULE_FIELDS, PolicyInvalid, compile_policy
 
 
 def _ordered_rule(rule: dict) -> dict:
-    ordered = {key: rule[key] for key in _RULE_ORDER if key in rule}
+    ordered = {key: rule[key] for key in RULE_FIELDS if key in rule}
     ordered.update({key: rule[key] for key in sorted(rule) if key not in ordered})
     return ordered
 

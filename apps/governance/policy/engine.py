@@ -35,7 +35,8 @@ OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "matches")
 AGENT_KINDS = ("slug", "tag", "tier")
 TIERS = ("low", "medium", "high", "critical")
 ROOTS = ("params", "action", "resource", "agent")
-RULE_FIELDS = {
+# The fields a rule may have, in the order people read them (YAML export keeps this order).
+RULE_FIELDS = (
     "name",
     "agent",
     "action",
@@ -46,7 +47,7 @@ RULE_FIELDS = {
     "approver_role",
     "expires_in_minutes",
     "reason",
-}
+)
 DEFAULT_EXPIRY_MINUTES = 60
 MAX_APPROVERS = 5
 MAX_EXPIRY_MINUTES = 7 * 24 * 60
@@ -300,7 +301,7 @@ def _compile_rule(rule: Any, index: int, seen: set[str]) -> _Rule:
     if not isinstance(name, str) or not name.strip():
         raise PolicyInvalid("every rule needs a name", index=index, field="name")
     name = name.strip()
-    unknown = sorted(set(rule) - RULE_FIELDS)
+    unknown = sorted(set(rule) - set(RULE_FIELDS))
     if unknown:
         raise PolicyInvalid(f"unknown field {unknown[0]!r}", index=index, name=name, field=unknown[0])
     if len(name) > 100:
