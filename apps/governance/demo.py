@@ -125,13 +125,17 @@ def _reviewers() -> list[User]:
     return [u for u in (User.objects.filter(username="sam.review").first(), second) if u is not None]
 
 
-def _backdate(request: ActionRequest, when) -> None:
-    shift = timezone.now() - when
+def _backdate(request: ActionRequest, when, *, decided_after: timedelta) -> None:
+    """Move the request to `when`, keeping its times in order; a person's decision takes
+    `decided_after` (the demo's decisions were made within milliseconds)."""
+    shift = request.created_at - when
     fields = {"created_at": when}
-    for name in ("decided_at", "expires_at", "used_at", "outcome_at"):
+    for name in ("expires_at", "used_at", "outcome_at"):
         value = getattr(request, name)
         if value is not None:
             fields[name] = value - shift
+    if request.decided_at is not None:
+        fields["decided_at"] = when + (decided_after if request.decided_by_id else timedelta(0))
     ActionRequest.objects.filter(pk=request.pk).update(**fields)
 
 
@@ -193,7 +197,11 @@ def governance_demo_seed(*, seed: int = 7) -> int:
         )
         _decide(request, reviewers, rng)
         request.refresh_from_db()
-        _backdate(request, now - timedelta(days=rng.uniform(0.5, 7), minutes=rng.uniform(0, 50)))
+        _backdate(
+            request,
+            now - timedelta(days=rng.uniform(0.5, 7), minutes=rng.uniform(0, 50)),
+            decided_after=timedelta(minutes=rng.uniform(2, 40)),
+        )
         created += 1
     for slug, limits in LIMITS.items():
         if slug in agents:

@@ -15,6 +15,11 @@ def test_seed_demo_adds_policy_limits_history_pending_approvals_and_a_hold_once(
     statuses = set(ActionRequest.objects.values_list("status", flat=True))
     assert {"allowed", "denied", "pending", "approved", "rejected"} <= statuses
     assert ActionRequest.objects.filter(status="pending").count() >= 3
+    decided = ActionRequest.objects.filter(decided_at__isnull=False)
+    assert all(r.decided_at >= r.created_at for r in decided)  # time to decision is never negative
+    assert any(
+        (r.decided_at - r.created_at).total_seconds() > 60 for r in decided.filter(decided_by__isnull=False)
+    )
     counts = ActionRequest.objects.count()
     call_command("seed_demo")
     assert ActionRequest.objects.count() == counts
