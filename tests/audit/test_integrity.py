@@ -114,3 +114,25 @@ def test_the_fast_and_the_portable_row_readers_hash_alike(live_agent):
     portable = list(_chain_rows(live_agent.pk, 0, raw=False))
     assert [row_hash(row) for row in portable] == [row["hash"] for row in portable]
     assert chains_verify(agent=live_agent).ok  # orjson reads 2**70 as a float: a second look saves it
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel walks need a server database")
+def test_chains_walked_in_parallel_processes_name_the_same_broken_event(admin, live_agent):
+    other = services.agent_register(actor=admin, slug="other-bot", name="Other", owner=admin, risk_tier="low")
+    other = services.agent_deploy(agent=other, actor=admin, version="1.0.0", model="gpt-4.1")
+    services.agent_pause(agent=other, actor=admin, reason="maintenance")
+    victim = AuditEvent.objects.get(agent=other, name="agent.paused")
+    _raw("UPDATE audit_auditevent SET rationale = %s WHERE id = %s", ["nothing happened", victim.pk])
+
+    with pytest.raises(
+        CommandError, match=rf"event #{victim.seq} \({victim.uuid}, agent.paused\): its content"
+    ):
+        call_command("verify_audit", "--jobs", "2")
+    check = IntegrityCheck.objects.latest()
+    assert check.chains_checked >= 2 and not check.ok
+
+
+def test_verify_audit_refuses_a_job_count_under_one():
+    with pytest.raises(CommandError, match="--jobs must be at least 1"):
+        call_command("verify_audit", "--jobs", "0")

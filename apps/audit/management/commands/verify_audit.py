@@ -1,5 +1,7 @@
 """`python manage.py verify_audit [--agent SLUG]`: walk the hash chains; exit 1 if broken."""
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.audit.integrity import chains_verify
@@ -11,14 +13,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--agent", metavar="SLUG", help="verify only this agent's chain")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=os.cpu_count() or 1,
+            metavar="N",
+            help="walk chains in N processes at once (default: one per CPU)",
+        )
 
-    def handle(self, *args, agent: str | None = None, **options):
+    def handle(self, *args, agent: str | None = None, jobs: int = 1, **options):
+        if jobs < 1:
+            raise CommandError(f"--jobs must be at least 1, not {jobs}")
         target = None
         if agent:
             target = Agent.objects.filter(slug=agent).first()
             if target is None:
                 raise CommandError(f"no agent with slug {agent!r}")
-        report = chains_verify(agent=target)
+        report = chains_verify(agent=target, jobs=jobs)
         for chain in report.chains:
             verdict = "ok" if not chain.problem else "BROKEN"
             self.stdout.write(f"{chain.key:<24} {chain.events:>10} events  {verdict}")
