@@ -140,6 +140,18 @@ class AuditEvent(models.Model):
             models.Index(
                 fields=["resource"], opclasses=["varchar_pattern_ops"], name="audit_resource_prefix"
             ),
+            # Errors and denials are rare and what people look for: small partial indexes
+            # find them newest first without walking every ok event.
+            models.Index(
+                fields=["status", "-occurred_at", "-id"],
+                condition=~models.Q(status="ok"),
+                name="audit_problems",
+            ),
+            models.Index(
+                fields=["agent", "status", "-occurred_at", "-id"],
+                condition=~models.Q(status="ok"),
+                name="audit_agent_problems",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
