@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.models import ActorType, EventStatus, EventType
@@ -44,10 +44,10 @@ class AuditEventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search", widget=forms.TextInput)
 
     def by_agent(self, queryset, name, value):
-        # A scalar subquery: the database looks the slug up first, then walks the
-        # (agent, time) index; a join would leave it scanning the whole trail by time.
-        agent_id = Agent.objects.filter(slug=value.strip()).values("pk")[:1]
-        return queryset.filter(agent_id=Subquery(agent_id))
+        # The slug is looked up first so the database walks the (agent, time) index with a
+        # known id; filtering through a join left it scanning the whole trail by time.
+        agent_id = Agent.objects.filter(slug=value.strip()).values_list("pk", flat=True).first()
+        return queryset.filter(agent_id=agent_id) if agent_id is not None else queryset.none()
 
     def by_prefix(self, queryset, name, value):
         return queryset.filter(**{f"{name}__startswith": value.strip()})
