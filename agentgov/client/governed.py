@@ -226,9 +226,10 @@ def _resource_for(resource: "str | Callable[[dict], str]", params: dict) -> str:
         raise ValueError(f"resource {resource!r} names an argument the call does not have: {exc}") from None
 
 
+# The server's outcome statuses (apps.governance.models.OutcomeStatus).
 def _success(result: Any, started: float) -> dict:
-    return {"status": "ok", "output": summary(result), "started": started}
+    return {"status": "succeeded", "output": summary(result), "started": started}
 
 
 def _failure(exc: BaseException, started: float) -> dict:
-    return {"status": "error", "output": f"{type(exc).__name__}: {exc}"[:2000], "started": started}
+    return {"status": "failed", "output": f"{type(exc).__name__}: {exc}"[:2000], "started": started}

@@ -49,7 +49,7 @@ def test_an_allowed_action_runs_with_its_arguments_as_params_and_reports_the_out
     assert len(asked["idempotency_key"]) == 32
     assert script.requests[1] == ("POST", f"/api/v1/actions/{ACTION_ID}/outcome/")
     (outcome,) = outcomes
-    assert outcome["status"] == "ok" and outcome["output"] == {"deployed": "payments", "version": "1.0"}
+    assert outcome["status"] == "succeeded" and outcome["output"] == {"deployed": "payments", "version": "1.0"}
     assert outcome["duration_ms"] >= 0
     client.close()
 
@@ -195,7 +195,7 @@ def test_an_exception_in_the_tool_is_reported_as_an_error_outcome_and_re_raised(
 
     with pytest.raises(RuntimeError, match="card declined"):
         charge(40)
-    assert outcomes[0]["status"] == "error"
+    assert outcomes[0]["status"] == "failed"
     assert outcomes[0]["output"] == "RuntimeError: card declined"
     client.close()
 
