@@ -57,6 +57,10 @@ def test_the_fleet_reports_runs_heartbeats_and_one_agent_drifts(live_server, dem
         AuditEvent.objects.filter(agent=refunds, type="tool_call").values_list("name", flat=True)
     )
     assert "DRIFTING" in out.getvalue()
+    # Drift counts each distinct action or tool name as a tool: names must repeat across runs,
+    # or every simulated agent would look like it "started calling" something new.
+    names = AuditEvent.objects.filter(agent=refunds, type__in=["action", "tool_call"])
+    assert not [name for name in names.values_list("name", flat=True).distinct() if "#" in name]
     assert concierge.keys.filter(name=KEY_NAME).exists()
 
 
