@@ -53,7 +53,7 @@ def test_admin_writes_simulates_and_publishes_the_policy(page, history):
     page.get_by_label("Policy (YAML)").fill(FIRST)
     page.get_by_label("What changed and why").fill("First policy")
     page.get_by_role("button", name="Publish a new version").click()
-    expect(page.locator("#id_yaml_error1")).to_contain_text("rule 1 ('prod-deploys'): effect must be one of")
+    expect(page.locator("#id_yaml_error1")).to_contain_text("rule 2 ('prod-deploys'): effect must be one of")
     page.screenshot(path=SCREENSHOTS["error"], full_page=True)
     assert not PolicyVersion.objects.exists()
 

@@ -47,7 +47,7 @@ def test_yaml_import_check_and_export_through_the_command(admin, tmp_path, capsy
     call_command("policy", "export", "--file", str(out))
     assert "name: deploys" in out.read_text() and out.read_text().startswith("# agentgov policy v1")
     path.write_text("rules:\n  - name: bad\n    effect: maybe\n")
-    with pytest.raises(CommandError, match=r"rule 0 \('bad'\): effect must be one of"):
+    with pytest.raises(CommandError, match=r"rule 1 \('bad'\): effect must be one of"):
         call_command("policy", "check", str(path))
 
 
@@ -76,5 +76,5 @@ def test_simulation_counts_and_shows_the_decisions_that_would_change(publish, as
 
 
 def test_simulation_refuses_a_bad_draft_naming_the_rule():
-    with pytest.raises(PolicyInvalid, match="rule 0"):
+    with pytest.raises(PolicyInvalid, match="rule 1"):
         services.policy_simulate(document="rules:\n  - name: x\n    effect: perhaps\n")

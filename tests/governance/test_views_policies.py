@@ -89,7 +89,7 @@ def test_a_bad_rule_is_named_next_to_the_yaml_and_nothing_is_saved(admin_client)
     response = admin_client.post(reverse("governance:policy_edit"), {"yaml": bad, "comment": "oops"})
     assert response.status_code == 400
     errors = response.context["form"].errors["yaml"]
-    assert errors == ["rule 1 ('reads'): effect must be one of allow, deny, require_approval"]
+    assert errors == ["rule 2 ('reads'): effect must be one of allow, deny, require_approval"]
     assert 'id="id_yaml_error1"' in response.content.decode()
     assert not PolicyVersion.objects.exists()
 
@@ -164,7 +164,7 @@ def test_a_bad_draft_or_day_count_is_a_form_error(client_as):
     )
     assert (
         bad.status_code == 400
-        and "rule 0 ('x'): effect must be one of" in bad.context["form"].errors["yaml"][0]
+        and "rule 1 ('x'): effect must be one of" in bad.context["form"].errors["yaml"][0]
     )
     days = client.post(reverse("governance:policy_simulate"), {"yaml": GOOD_YAML, "days": 400, "run": "1"})
     assert days.status_code == 400 and "days" in days.context["form"].errors

@@ -94,9 +94,9 @@ class PolicyInvalid(ApplicationError):
 
     def __init__(self, message: str, *, index: int | None = None, name: str = "", field: str = "") -> None:
         where = f"rules[{index}]" if index is not None else ""
-        label = (
-            f"rule {index} ({name!r})" if index is not None and name else (f"rule {index}" if where else "")
-        )
+        # People count rules from 1, as the Policies page numbers them; `field` stays a 0-based path.
+        number = f"rule {index + 1}" if index is not None else ""
+        label = f"{number} ({name!r})" if number and name else number
         full_field = ".".join(part for part in (where, field) if part) or None
         super().__init__(f"{label}: {message}" if label else message, field=full_field)
         self.index, self.rule_name = index, name
