@@ -49,7 +49,10 @@ def test_an_allowed_action_runs_with_its_arguments_as_params_and_reports_the_out
     assert len(asked["idempotency_key"]) == 32
     assert script.requests[1] == ("POST", f"/api/v1/actions/{ACTION_ID}/outcome/")
     (outcome,) = outcomes
-    assert outcome["status"] == "succeeded" and outcome["output"] == {"deployed": "payments", "version": "1.0"}
+    assert outcome["status"] == "succeeded" and outcome["output"] == {
+        "deployed": "payments",
+        "version": "1.0",
+    }
     assert outcome["duration_ms"] >= 0
     client.close()
 
