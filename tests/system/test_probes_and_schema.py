@@ -105,6 +105,11 @@ def test_every_environment_variable_is_documented_in_env_example():
     assert read - documented == set()
 
 
+def test_make_run_web_server_does_not_keep_a_connection_per_request_thread():
+    (web,) = [line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")]
+    assert "runserver" in web and "DATABASE_CONN_MAX_AGE=0 " in web
+
+
 def test_links_in_notifications_follow_the_port_make_run_serves_on():
     env = {k: v for k, v in os.environ.items() if k != "AGENTGOV_BASE_URL"}
     result = subprocess.run(
