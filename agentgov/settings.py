@@ -366,8 +366,9 @@ if ALERTS_HTTP_TIMEOUT_SECONDS > ALERTS_DELIVERY_TIME_LIMIT - 5:
     raise ImproperlyConfigured(
         "ALERTS_HTTP_TIMEOUT_SECONDS must be at least 5 s under ALERTS_DELIVERY_TIME_LIMIT"
     )
-# Links in alert notifications and reviewer emails point here (e.g. https://agentgov.example.com).
-AGENTGOV_BASE_URL = env_str("AGENTGOV_BASE_URL", "http://127.0.0.1:8000")
+# Links in alert notifications and reviewer emails point here (e.g. https://agentgov.example.com);
+# by default where `make run` serves, so a demo on another port links to itself.
+AGENTGOV_BASE_URL = env_str("AGENTGOV_BASE_URL", "http://" + env_str("AGENTGOV_BIND", "127.0.0.1:8000"))
 # --- Monitoring -------------------------------------------------------------------------
 # Heartbeats: (expected interval, grace) in seconds per risk tier, the defaults of a new
 # agent's monitor; admins change them per agent. Late after the interval, down after both.

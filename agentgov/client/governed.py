@@ -226,6 +226,7 @@ def _resource_for(resource: "str | Callable[[dict], str]", params: dict) -> str:
         raise ValueError(f"resource {resource!r} names an argument the call does not have: {exc}") from None
 
 
+# The server's outcome statuses (apps.governance.models.OutcomeStatus).
 def _success(result: Any, started: float) -> dict:
     return {"status": "succeeded", "output": summary(result), "started": started}
 

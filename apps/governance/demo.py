@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.services import user_create
 from apps.governance import services
-from apps.governance.models import ActionRequest, PolicyVersion
+from apps.governance.models import ActionRequest, PolicyVersion, RequestStatus
 from apps.registry.models import Agent
 
 DEMO_POLICY = {
@@ -125,17 +125,21 @@ def _reviewers() -> list[User]:
     return [u for u in (User.objects.filter(username="sam.review").first(), second) if u is not None]
 
 
-def _backdate(request: ActionRequest, when, *, decided_after: timedelta) -> None:
-    """Move the request to `when`, keeping its times in order; a person's decision takes
-    `decided_after` (the demo's decisions were made within milliseconds)."""
-    shift = request.created_at - when
+def _backdate(request: ActionRequest, when, think: float) -> None:
+    """Move a request decided a moment ago to `when`. A person's decision lands `think` (0-1)
+    of the way to its expiry, so time-to-decision reads like people's, not ~0 ms (or below)."""
+    shift = timezone.now() - when
     fields = {"created_at": when}
-    for name in ("expires_at", "used_at", "outcome_at"):
+    if request.expires_at is not None:  # escalated: keep its time to expiry
+        fields["expires_at"] = when + (request.expires_at - request.created_at)
+        if request.status in (RequestStatus.APPROVED, RequestStatus.REJECTED):
+            wait = (request.expires_at - request.created_at) * think
+            shift = request.decided_at - (when + wait)  # what happened at or after the decision
+    for name in ("decided_at", "used_at", "outcome_at"):
         value = getattr(request, name)
         if value is not None:
-            fields[name] = value - shift
-    if request.decided_at is not None:
-        fields["decided_at"] = when + (decided_after if request.decided_by_id else timedelta(0))
+            # Decisions made on arrival stay at arrival, never a few ms before it.
+            fields[name] = max(value - shift, when)
     ActionRequest.objects.filter(pk=request.pk).update(**fields)
 
 
@@ -178,6 +182,7 @@ def governance_demo_seed(*, seed: int = 7) -> int:
         return 0
     reviewers = _reviewers()
     rng = random.Random(seed)
+    thinking = random.Random(seed + 1)  # reviewers' delays, apart so `rng`'s sequence stays as it was
     services.policy_publish(
         actor=admin, document=DEMO_POLICY, comment="Demo policy: refunds, deploys, PII, email."
     )
@@ -197,11 +202,8 @@ def governance_demo_seed(*, seed: int = 7) -> int:
         )
         _decide(request, reviewers, rng)
         request.refresh_from_db()
-        _backdate(
-            request,
-            now - timedelta(days=rng.uniform(0.5, 7), minutes=rng.uniform(0, 50)),
-            decided_after=timedelta(minutes=rng.uniform(2, 40)),
-        )
+        when = now - timedelta(days=rng.uniform(0.5, 7), minutes=rng.uniform(0, 50))
+        _backdate(request, when, think=thinking.uniform(0.05, 0.7))
         created += 1
     for slug, limits in LIMITS.items():
         if slug in agents:

@@ -99,10 +99,25 @@ def _run(agent: Agent, run: int, when: datetime, profile: dict, rng: random.Rand
     return events
 
 
+def _earlier_deploys(now: datetime) -> None:
+    """The fleet's versions were deployed a moment ago by the registry seed, after the thirty
+    days of events they produced: move each agent's deploys (in order, a week apart) to before
+    that history, or the drift charts mark "deploy 1.0.0" now, after the 1.2.0 incident."""
+    versions = AgentVersion.objects.filter(deployed_at__isnull=False).order_by("agent_id", "-deployed_at")
+    rank: dict[int, int] = {}
+    for version in versions:
+        rank[version.agent_id] = rank.get(version.agent_id, 0) + 1
+        when = now - timedelta(days=DAYS + 7 * rank[version.agent_id])
+        AgentVersion.objects.filter(pk=version.pk).update(
+            deployed_at=when, created_at=min(when, version.created_at)
+        )
+
+
 def _drift_incident(now: datetime) -> None:
     agent = Agent.objects.filter(slug=DRIFTING, status=AgentStatus.ACTIVE).first()
     if agent is None or agent.versions.filter(label=NEW_VERSION).exists():
         return
+    _earlier_deploys(now)
     agent = registry.agent_deploy(
         agent=agent,
         actor=agent.owner,

@@ -5,6 +5,7 @@ They rely only on issue 4's contract: tier defaults (low → allow, high → one
 deny for a paused agent, and the staff approvals API.
 """
 
+import logging
 import threading
 import time
 
@@ -13,6 +14,7 @@ from django.urls import Resolver404, resolve
 
 from agentgov.client import ActionDenied, Client
 from apps.audit.models import AuditEvent
+from apps.governance.models import ActionRequest
 from apps.registry import services
 
 pytest.importorskip("apps.governance.api")
@@ -48,6 +50,13 @@ def pending_approval(staff, timeout: float = 60) -> dict:
     raise AssertionError("no pending approval appeared")
 
 
+def sdk_complaints(caplog) -> list[str]:
+    """What the SDK logged as a problem (httpx's request lines name the outcome URL too)."""
+    return [
+        r.getMessage() for r in caplog.records if r.name == "agentgov.client" and r.levelno >= logging.WARNING
+    ]
+
+
 def run_in_thread(function, *args, **kwargs) -> dict:
     outcome: dict = {}
 
@@ -69,8 +78,21 @@ def test_a_low_risk_action_runs_at_once_and_its_outcome_is_recorded(low_tier_sdk
         return f"published {slug}"
 
     assert publish("getting-started") == "published getting-started"
-    assert "outcome" not in caplog.text  # neither refused nor lost
+    assert not sdk_complaints(caplog)  # the outcome was neither refused nor lost
     assert AuditEvent.objects.filter(resource="page:getting-started").exists()
+    assert ActionRequest.objects.get(resource="page:getting-started").outcome_status == "succeeded"
+
+
+def test_a_failing_tool_is_reported_as_failed_and_the_server_accepts_it(low_tier_sdk, caplog):
+    @low_tier_sdk.governed(action="docs.publish", resource="page:{slug}")
+    def publish(slug: str) -> str:
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        publish("faq")
+    assert not sdk_complaints(caplog)
+    request = ActionRequest.objects.get(resource="page:faq")
+    assert request.outcome_status == "failed" and "disk full" in str(request.outcome_output)
 
 
 def test_a_high_risk_action_waits_for_a_reviewer_and_runs_once_approved(sdk, api_as):

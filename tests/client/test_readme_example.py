@@ -41,7 +41,8 @@ def test_the_readme_sdk_example_records_its_run(live_server, admin):
     client = namespace["client"]
     client.close(timeout=30)
     assert client.stats.sent == 3  # the run, its decision and its span
-    run = AuditEvent.objects.get(agent=agent, name="handle ticket 4812")
+    run = AuditEvent.objects.get(agent=agent, name="handle ticket")
+    assert run.attributes["ticket"] == 4812
     decision = AuditEvent.objects.get(agent=agent, type="decision")
     span = AuditEvent.objects.get(agent=agent, name="run tests")
     assert decision.trace_id == span.trace_id == run.trace_id

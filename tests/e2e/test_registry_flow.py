@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from apps.registry import services
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,3 +79,17 @@ def test_admin_registers_deploys_and_reads_the_history_of_an_agent(page, roles):
     nav(page, "Overview").click()
     expect(page.get_by_role("region", name="Recent changes")).to_contain_text("agent.deployed")
     page.screenshot(path=SCREENSHOTS["overview"], full_page=True)
+
+
+def test_a_table_too_wide_for_the_window_scrolls_inside_its_frame_not_the_page(page, roles):
+    ada = UserFactory(username="ada", roles=["admin"])
+    agent = services.agent_register(actor=ada, slug="wide-bot", name="Wide bot", owner=ada, risk_tier="low")
+    for name in ("simulate_fleet", "a key with a rather long descriptive name"):
+        services.agent_key_create(agent=agent, actor=ada, name=name)
+    page.set_viewport_size({"width": 1000, "height": 900})
+    sign_in(page, "ada")
+    page.goto("/agents/wide-bot/")
+    keys = page.get_by_role("region", name="API keys").locator(".table-wrap")
+    assert keys.evaluate("e => e.scrollWidth > e.clientWidth")  # the keys table does scroll here
+    # Its visually hidden labels ("Rotate agk_...") must not stretch the page beside it.
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

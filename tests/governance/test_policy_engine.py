@@ -169,7 +169,7 @@ def test_validation_names_the_bad_rule_by_index_name_and_field(bad, field, words
         compile_policy({"rules": rules})
     assert caught.value.field == field
     assert words in caught.value.message
-    assert caught.value.message.startswith("rule 2 (")
+    assert caught.value.message.startswith("rule 2 (")  # counted from 1, as the page shows
 
 
 def test_a_rule_without_name_is_refused():

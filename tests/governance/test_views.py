@@ -271,6 +271,8 @@ def test_reviewer_approves_and_the_page_says_who_and_when(client_as, reviewer, p
     assert "The agent is told allow." in page
     assert "By <strong>rita</strong>" in page and "Looks right" in page
     assert approve_url(pending) not in page  # decided: no more forms
+    assert "Why it waits" not in page  # it no longer waits; the row gives the decision's reason
+    assert "</time> ." not in page and "</time>." in page  # no stray space before the full stop
 
 
 def test_a_rejection_needs_a_comment_and_nothing_is_written_without_one(client_as, reviewer, pending):

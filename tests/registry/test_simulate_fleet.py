@@ -57,6 +57,10 @@ def test_the_fleet_reports_runs_heartbeats_and_one_agent_drifts(live_server, dem
         AuditEvent.objects.filter(agent=refunds, type="tool_call").values_list("name", flat=True)
     )
     assert "DRIFTING" in out.getvalue()
+    # Drift counts each distinct action or tool name as a tool: names must repeat across runs,
+    # or every simulated agent would look like it "started calling" something new.
+    names = AuditEvent.objects.filter(agent=refunds, type__in=["action", "tool_call"])
+    assert not [name for name in names.values_list("name", flat=True).distinct() if "#" in name]
     assert concierge.keys.filter(name=KEY_NAME).exists()
 
 
@@ -67,6 +71,18 @@ def test_a_restart_rotates_the_simulator_key(demo_agents):
     assert first != second
     keys = list(agent.keys.filter(name=KEY_NAME).order_by("created_at"))
     assert len(keys) == 2 and keys[0].revoked_at is not None and keys[1].is_usable
+
+
+def test_keys_are_issued_by_someone_allowed_to_not_by_a_viewer_who_owns_the_agent(admin, make_user):
+    viewer = make_user("viewer")
+    agent = services.agent_register(
+        actor=admin, slug="docs-bot", name="Docs bot", owner=viewer, risk_tier="low"
+    )
+    simulator_key(agent)
+    simulator_key(agent)  # a restart rotates
+    assert set(agent.keys.values_list("created_by", flat=True)) == {admin.pk}
+    actors = set(AuditEvent.objects.filter(name__startswith="key.").values_list("actor_label", flat=True))
+    assert actors == {admin.get_username()}
 
 
 def test_it_says_what_to_do_when_there_is_no_fleet(db):

@@ -105,6 +105,30 @@ def test_every_environment_variable_is_documented_in_env_example():
     assert read - documented == set()
 
 
+def test_make_run_web_server_does_not_keep_a_connection_per_request_thread():
+    (web,) = [line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")]
+    assert "runserver" in web and "DATABASE_CONN_MAX_AGE=0 " in web
+
+
+def test_links_in_notifications_follow_the_port_make_run_serves_on():
+    env = {k: v for k, v in os.environ.items() if k != "AGENTGOV_BASE_URL"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.AGENTGOV_BASE_URL)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "AGENTGOV_BIND": "127.0.0.1:8771"},
+    )
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8771", result.stderr
+
+
 def test_a_retention_under_six_months_is_refused_unless_allowed():
     refused = _manage("check", AUDIT_RETENTION_DAYS="90")
     assert refused.returncode != 0

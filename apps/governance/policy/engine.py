@@ -95,7 +95,7 @@ class PolicyInvalid(ApplicationError):
 
     def __init__(self, message: str, *, index: int | None = None, name: str = "", field: str = "") -> None:
         where = f"rules[{index}]" if index is not None else ""
-        # People count rules from 1; the field path indexes from 0, as code does.
+        # People count rules from 1, as the Policies page numbers them; `field` stays a 0-based path.
         number = f"rule {index + 1}" if index is not None else ""
         label = f"{number} ({name!r})" if number and name else number
         full_field = ".".join(part for part in (where, field) if part) or None

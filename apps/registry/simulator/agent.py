@@ -105,7 +105,9 @@ class SimulatedAgent:
         topic, options, rationale = DECISIONS.get(
             family, ("next step", ["proceed", "wait"], "inputs look complete")
         )
-        with self.client.trace(f"{topic} #{number}") as run:
+        # The run's name is its topic, the same every time: drift counts each distinct action
+        # name as a tool, so a name per run would read as "started calling" new tools.
+        with self.client.trace(topic, attributes={"run": number}) as run:
             run.set(tokens_in=profile.tokens_in, tokens_out=profile.tokens_out)
             run.set(cost_usd=round(profile.cost_per_run * self.rng.uniform(0.6, 1.4), 6))
             chosen = options[0] if self.rng.random() < 0.8 else self.rng.choice(options)
