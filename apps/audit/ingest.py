@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, ValidationError
 
@@ -213,6 +213,27 @@ def _build(event: EventIn, agent, source_ip: str | None, now: datetime, scrub: R
     )
 
 
+def _stored_hashes(agent_id: int, ids: list[str]) -> dict[str, str]:
+    """client_id → content_hash of this agent's stored events among `ids`."""
+    if connection.vendor == "postgresql":
+        # One array parameter, not one placeholder per id: compiling and client-side binding
+        # 500 placeholders cost milliseconds per batch. `client_id <> ''` lets PostgreSQL use
+        # the partial unique index whatever the batch size (from a list alone it proves the
+        # index's predicate only up to 100 values, then reads every event of the agent).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT client_id, content_hash FROM {connection.ops.quote_name(AuditEvent._meta.db_table)} "
+                "WHERE agent_id = %s AND client_id = ANY(%s) AND client_id <> ''",
+                [agent_id, ids],
+            )
+            return dict(cursor.fetchall())
+    return dict(
+        AuditEvent.objects.filter(agent_id=agent_id, client_id__in=ids)
+        .order_by()
+        .values_list("client_id", "content_hash")
+    )
+
+
 @transaction.atomic
 def events_ingest(*, agent, body: Any, source_ip: str | None = None) -> IngestResult:
     """Store what an agent reports. Raises BatchRefused (nothing stored) for invalid input;
@@ -223,13 +244,7 @@ def events_ingest(*, agent, body: Any, source_ip: str | None = None) -> IngestRe
     built = [_build(event, agent, source_ip, now, scrub) for event in validated]
     head = locked_chain_head(agent.pk)  # also serialises the duplicate check below
     ids = [event.client_id for event in built if event.client_id]
-    known = (
-        dict(
-            AuditEvent.objects.filter(agent=agent, client_id__in=ids).values_list("client_id", "content_hash")
-        )
-        if ids
-        else {}
-    )
+    known = _stored_hashes(agent.pk, ids) if ids else {}
     result, fresh = IngestResult(), []
     for index, event in enumerate(built):
         if event.client_id:

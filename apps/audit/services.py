@@ -5,7 +5,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.utils import timezone
 
 from apps.audit.chain import GENESIS_HASH, as_stored_json, chain_key, event_hash
 from apps.audit.models import ActorType, AuditEvent, ChainHead, EventStatus, EventType
@@ -35,18 +36,42 @@ def _actor_fields(actor) -> dict[str, Any]:
     raise TypeError(f"an audit actor is a user, an agent or SYSTEM, not {actor!r}")
 
 
+def _table(model) -> str:
+    return connections[DEFAULT_DB_ALIAS].ops.quote_name(model._meta.db_table)
+
+
+def _locked_head(key: str) -> ChainHead | None:
+    # Hand-written: the ORM's compile of this one-row read cost more than the read, and
+    # every audited change and every ingest request pays for it.
+    connection = connections[DEFAULT_DB_ALIAS]
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT id, seq, hash FROM {_table(ChainHead)} WHERE "key" = %s{lock}', [key])
+        row = cursor.fetchone()
+    return None if row is None else ChainHead(id=row[0], key=key, seq=row[1], hash=row[2])
+
+
 def locked_chain_head(agent_id: int | None) -> ChainHead:
     """The chain's head row, locked until the transaction ends (created on first use)."""
     key = chain_key(agent_id)
-    head = ChainHead.objects.select_for_update().filter(key=key).first()
+    head = _locked_head(key)
     if head is None:
         try:
             with transaction.atomic():
                 ChainHead.objects.create(key=key, seq=0, hash=GENESIS_HASH)
         except IntegrityError:
             pass  # another writer created it first; lock theirs
-        head = ChainHead.objects.select_for_update().get(key=key)
+        head = _locked_head(key)
     return head
+
+
+def _move_head(head: ChainHead) -> None:
+    connection = connections[DEFAULT_DB_ALIAS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {_table(ChainHead)} SET seq = %s, "hash" = %s, updated_at = %s WHERE id = %s',
+            [head.seq, head.hash, connection.ops.adapt_datetimefield_value(timezone.now()), head.pk],
+        )
 
 
 def append_to_chain(head: ChainHead, events: list[AuditEvent], *, need_ids: bool = True) -> list[AuditEvent]:
@@ -64,11 +89,10 @@ def append_to_chain(head: ChainHead, events: list[AuditEvent], *, need_ids: bool
     else:
         events_insert(events)
     head.seq, head.hash = seq, prev_hash
-    head.save(update_fields=["seq", "hash", "updated_at"])
+    _move_head(head)
     return events
 
 
-@transaction.atomic
 def record(
     *,
     actor,
@@ -114,5 +138,10 @@ def record(
     event.full_clean(
         exclude=["actor_user", "actor_agent", "agent", "seq", "prev_hash", "hash"], validate_unique=False
     )
-    append_to_chain(locked_chain_head(event.agent_id), [event])
+    # Validated above, before any write: a refused event leaves the caller's transaction
+    # usable. The writes need no savepoint of their own (two round trips per audited
+    # change): the caller's transaction, or this one when there is none, covers them, and
+    # a database error in them rolls back the change they describe too, as it must.
+    with transaction.atomic(savepoint=False):
+        append_to_chain(locked_chain_head(event.agent_id), [event])
     return event

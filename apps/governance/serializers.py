@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agentgov.serializers import StrictSerializer
+from agentgov.serializers import FieldsBuiltOnce, StrictSerializer
 from apps.governance.models import ActionRequest, OutcomeStatus, ResourceHold
 from apps.governance.selectors import review_path
 
@@ -19,7 +19,7 @@ class ActionIn(StrictSerializer):
     idempotency_key = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
 
 
-class ActionOut(serializers.ModelSerializer):
+class ActionOut(FieldsBuiltOnce, serializers.ModelSerializer):
     """A request as its agent (and its callback) sees it."""
 
     id = serializers.UUIDField(source="uuid", read_only=True)

@@ -168,4 +168,7 @@ class AgentSelfView(APIView):
 
     @extend_schema(responses=AgentOut)
     def get(self, request):
-        return Response(AgentOut(request.user.agent).data)
+        # Authentication reads the agent alone (every agent request pays for it); the
+        # owner and version only this answer shows are read here, in one query.
+        agent = selectors.agent_list().get(pk=request.user.agent.pk)
+        return Response(AgentOut(agent).data)

@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -13,6 +14,9 @@ from apps.registry import services
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/events/"
+ON_POSTGRESQL = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's insert path and plans"
+)
 
 
 @pytest.fixture
@@ -238,3 +242,27 @@ def test_a_retired_agent_is_refused(post, admin, live_agent):
 def test_a_staff_session_cannot_post_events(api_as):
     response = api_as("admin").post(URL, decision(), format="json")
     assert response.status_code in (401, 403)
+
+
+@ON_POSTGRESQL
+def test_an_event_post_costs_a_fixed_handful_of_queries(post, settings, django_assert_max_num_queries):
+    """The key with its agent, the transaction (2 in a test: a savepoint pair), the chain
+    head's lock, the duplicate check, the insert (COPY) and the head: 7 whatever the batch
+    size (SQLite splits the insert by its parameter limit)."""
+    settings.AGENT_KEY_LAST_USED_RESOLUTION_SECONDS = 3600
+    assert post(decision(id="warm")).status_code == 202  # writes the key's last use
+    with django_assert_max_num_queries(7):
+        assert post({"events": [decision(id=f"e{i}") for i in range(150)]}).status_code == 202
+
+
+@ON_POSTGRESQL
+def test_the_duplicate_check_lets_postgresql_use_the_partial_unique_index(
+    post, django_assert_max_num_queries
+):
+    """Over 100 ids PostgreSQL no longer proves `client_id <> ''` from the IN list; the check
+    says it outright, or it would read every event of the agent."""
+    with django_assert_max_num_queries(8) as captured:
+        post({"events": [decision(id=f"e{i}") for i in range(150)]})
+    check = next(q["sql"] for q in captured.captured_queries if "content_hash FROM" in q["sql"])
+    assert "ORDER BY" not in check
+    assert "client_id <> ''" in check

@@ -261,3 +261,15 @@ def test_admins_set_an_agents_limits_through_the_api(api_as, agent):
     assert (bad.status_code, bad.json()["field"]) == (400, "rate_limits")
     bad = api_as("admin").put(url, {**body, "budget_fields": ["amount; drop"]}, format="json")
     assert (bad.status_code, bad.json()["field"]) == (400, "budget_fields")
+
+
+def test_the_action_answer_builds_its_fields_once_and_each_answer_has_its_own(agent, publish, ask):
+    from apps.governance.serializers import ActionOut
+
+    publish([{"name": "all-ok", "effect": "allow"}])
+    request = ask()
+    first, second = ActionOut(request), ActionOut(request)
+    assert first.data == second.data
+    assert list(first.data) == ActionOut.Meta.fields
+    assert first.fields["id"] is not second.fields["id"]
+    assert first.fields["id"].parent is first and second.fields["id"].parent is second

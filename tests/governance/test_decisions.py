@@ -123,6 +123,32 @@ def test_denied_requests_do_not_spend_the_budget(agent, admin, publish, ask):
     assert services.limits.spent_today(agent, timezone.now()) == 0
 
 
+def test_rate_limits_and_the_budget_each_count_their_own_window(agent, admin, publish, ask):
+    """They are counted in one query; each limit still sees only its own window and actions."""
+    publish([{"name": "all-ok", "effect": "allow"}])
+    _limits(
+        agent,
+        admin,
+        rate_limits=[
+            {"action": "refund", "max": 2, "per": "minute"},
+            {"action": "*", "max": 4, "per": "hour"},
+        ],
+        daily_budget=Decimal("100"),
+    )
+    early = ask("refund", amount=10)
+    ActionRequest.objects.filter(pk=early.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert [ask("refund", amount=10).decision, ask("refund", amount=75).decision] == ["allow", "allow"]
+    over_budget = ask("restart", amount=20)
+    assert (over_budget.decision, over_budget.rule) == ("deny", "limit:budget")
+    third = ask("refund", amount=1)  # the 5-minute-old one is out of this minute, not the others
+    assert (third.decision, third.rule) == ("deny", "limit:rate")
+    assert "at most 2 'refund' actions per minute" in third.reason
+    assert ask("restart").decision == "allow"  # 4th this hour: the denied ones do not count
+    hourly = ask("restart")
+    assert (hourly.decision, hourly.rule) == ("deny", "limit:rate")
+    assert "at most 4 '*' actions per hour" in hourly.reason
+
+
 def test_limits_refuse_bad_input_naming_the_field_and_write_nothing(agent, admin):
     with pytest.raises(ApplicationError) as caught:
         _limits(
@@ -249,15 +275,19 @@ def test_a_decision_costs_a_fixed_handful_of_queries(
     agent, admin, publish, ask, django_assert_max_num_queries
 ):
     """The request's transaction (2), limits, the rate count, the policy number, holds, the
-    insert, and the audit chain (savepoint pair, lock, insert, head): 12, however many rules,
+    insert, and the audit chain (lock, insert, head; no savepoint): 10, however many rules,
     holds or past requests there are."""
     publish([{"name": f"r{i}", "action": f"a{i}", "effect": "deny"} for i in range(100)])
     services.agent_limits_set(
         agent=agent,
         actor=admin,
         resource_patterns=["service:*"],
-        rate_limits=[{"action": "*", "max": 99, "per": "hour"}],
+        rate_limits=[
+            {"action": "*", "max": 99, "per": "hour"},
+            {"action": "dep*", "max": 99, "per": "minute"},
+        ],
+        daily_budget=Decimal("1000000"),
     )
-    ask()
-    with django_assert_max_num_queries(12):
-        ask()
+    ask(amount=1)
+    with django_assert_max_num_queries(10):  # every rate limit and the budget: one query
+        ask(amount=1)

@@ -114,3 +114,38 @@ def test_a_rotated_key_keeps_working_only_during_its_grace(admin, key):
 def test_a_staff_session_is_not_an_agent(api_as):
     response = api_as("admin").get(ME)
     assert response.status_code in (401, 403)
+
+
+def test_the_key_read_returns_what_the_orm_returns(key, live_agent):
+    from apps.registry.authentication import key_with_agent
+
+    stored, _ = key
+    AgentKey.objects.filter(pk=stored.pk).update(last_used_at=timezone.now())
+    read = key_with_agent(stored.prefix)
+    expected = AgentKey.objects.select_related("agent").get(pk=stored.pk)
+    for model, got, want in ((AgentKey, read, expected), (type(live_agent), read.agent, expected.agent)):
+        for field in model._meta.concrete_fields:
+            assert getattr(got, field.attname) == getattr(want, field.attname), field.name
+    assert read.agent.tags == expected.agent.tags  # JSON decoded, as the ORM does
+    assert read._state.adding is False and read.agent._state.db == "default"
+    assert key_with_agent("agk_unknown0") is None
+
+
+def test_an_agent_request_reads_key_and_agent_in_one_query(key, django_assert_num_queries, settings):
+    settings.AGENT_KEY_LAST_USED_RESOLUTION_SECONDS = 3600
+    _, raw_key = key
+    assert _get(raw_key).status_code == 200  # writes last use
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    with django_assert_num_queries(1):  # the key and its agent; nothing else on a refused body
+        assert client.post("/api/v1/events/", {}, format="json").status_code == 400
+
+
+def test_a_pause_acts_on_the_very_next_request(admin, live_agent, key):
+    """Nothing about a key or its agent is kept between requests: the kill switch is immediate."""
+    _, raw_key = key
+    assert _get(raw_key).status_code == 200
+    services.agent_pause(agent=live_agent, actor=admin, reason="incident")
+    assert _get(raw_key).status_code == 403
+    services.agent_resume(agent=live_agent, actor=admin, reason="fixed")
+    assert _get(raw_key).status_code == 200

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 
 from agentgov.errors import ApplicationError, PermissionRefused
 from apps.accounts.roles import Capability, user_can
@@ -60,6 +60,29 @@ def spent_today(agent, now: datetime) -> Decimal:
     return spent or Decimal(0)
 
 
+def _usage(agent, rates: list[dict], budgeted: bool, now: datetime) -> dict:
+    """What the matching rate limits (`rate_<i>`: requests in each one's window) and the
+    budget (`spent`: today's spend) need to know, in one query: a decision is on every
+    agent's hot path and already makes a dozen round trips."""
+    aggregates, since = {}, []
+    for index, limit in enumerate(rates):
+        start = now - WINDOWS[limit["per"]]
+        counted = Q(created_at__gt=start)
+        if limit["action"] != "*":
+            counted &= Q(action__regex=glob_sql_regex(limit["action"]))
+        aggregates[f"rate_{index}"] = Count("pk", filter=counted)
+        since.append(start)
+    if budgeted:
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)  # as spent_today counts
+        aggregates["spent"] = Sum("spend", filter=Q(created_at__gte=midnight))
+        since.append(midnight)
+    return (
+        ActionRequest.objects.filter(agent=agent, created_at__gte=min(since))
+        .exclude(status__in=NOT_COUNTED)
+        .aggregate(**aggregates)
+    )
+
+
 def limits_check(
     agent, limits: AgentLimits | None, *, action: str, resource: str, spend: Decimal, now: datetime
 ) -> LimitHit | None:
@@ -75,23 +98,18 @@ def limits_check(
             True,
         )
     deny = limits.over_limit == OverLimit.DENY
-    for limit in limits.rate_limits:
-        if not glob_match(limit["action"], action):
-            continue
-        window = WINDOWS[limit["per"]]
-        recent = ActionRequest.objects.filter(agent=agent, created_at__gt=now - window).exclude(
-            status__in=NOT_COUNTED
-        )
-        if limit["action"] != "*":
-            recent = recent.filter(action__regex=glob_sql_regex(limit["action"]))
-        if recent.count() >= limit["max"]:
+    rates = [limit for limit in limits.rate_limits if glob_match(limit["action"], action)]
+    budgeted = limits.daily_budget is not None and spend > 0
+    usage = _usage(agent, rates, budgeted, now) if rates or budgeted else {}
+    for index, limit in enumerate(rates):
+        if usage[f"rate_{index}"] >= limit["max"]:
             return LimitHit(
                 "limit:rate",
                 f"rate limit: at most {limit['max']} {limit['action']!r} actions per {limit['per']} for {agent.slug}",
                 deny,
             )
-    if limits.daily_budget is not None and spend > 0:
-        before = spent_today(agent, now)
+    if budgeted:
+        before = usage["spent"] or Decimal(0)
         after = before + spend
         if after > limits.daily_budget:
             return LimitHit(
