@@ -1,5 +1,5 @@
-"""Cheap helpers for the trail's rows. A page renders 50 rows; `{% url %}` three times a
-row and an `{% include %}` for each time were most of the page's time at 10M events."""
+"""Template helpers for audit pages. The trail renders 50 rows a page; `{% url %}` three
+times a row and an `{% include %}` for each time were most of its time at 10M events."""
 
 from functools import cache
 from urllib.parse import quote
@@ -46,7 +46,8 @@ def agent_url(slug: str) -> str:
 
 @register.simple_tag
 def moment(value):
-    """What templates/audit/partials/time.html renders, without an include."""
+    """A moment to the second (the trail is read at that grain); the title holds the full
+    value, the `datetime` attribute the machine-readable one."""
     if not value:
         return format_html('<span class="muted">—</span>')
     local = timezone.localtime(value)
