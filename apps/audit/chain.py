@@ -82,13 +82,18 @@ def _cost_text(value) -> str | None:
     return None if value is None else format(Decimal(value).quantize(COST_QUANTUM), "f")
 
 
-def sorted_json(value) -> bytes:
-    """JSON with keys sorted at every level, UTF-8, no spaces: the form hashes are taken of."""
+def compact_json(value, *, sort_keys: bool = False) -> bytes:
+    """JSON as UTF-8 without spaces, by orjson, which is fast but stops at integers beyond
+    64 bits; the standard library spells those values alike."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
     except orjson.JSONEncodeError:
-        # orjson stops at integers beyond 64 bits; the standard library spells the rest alike.
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(value, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sorted_json(value) -> bytes:
+    """JSON with keys sorted at every level: the form hashes are taken of."""
+    return compact_json(value, sort_keys=True)
 
 
 def canonical_bytes_of(row: dict) -> bytes:

@@ -1,17 +1,16 @@
 """How a batch of events reaches the table. On PostgreSQL, COPY is the fast path for
 ingestion; `AUDIT_INGEST_INSERT` picks another for comparison (see tests/perf)."""
 
-import json
 from collections.abc import Sequence
 from functools import cache
 from types import SimpleNamespace
 
-import orjson
 from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from apps.audit.chain import compact_json
 from apps.audit.models import AuditEvent
 
 INSERT_METHODS = ("copy", "executemany", "bulk_create")
@@ -45,10 +44,7 @@ def pending_event(**columns) -> SimpleNamespace:
 
 
 def _json_text(value) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:  # integers beyond 64 bits
-        return json.dumps(value, ensure_ascii=False)
+    return compact_json(value).decode()
 
 
 def _rows(events: Sequence[AuditEvent], fields: list[models.Field], *, json_as_text: bool):
