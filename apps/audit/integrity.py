@@ -172,7 +172,7 @@ def _verify_in_parallel(agent_ids: list[int | None], jobs: int) -> list[ChainRep
     connection (the parent's are closed first: a forked child must not share a socket)."""
     connections.close_all()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=connections.close_all) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         return list(pool.map(_verify_chain, agent_ids))
 
 
