@@ -2,9 +2,27 @@ import copy
 
 from rest_framework import serializers
 
+_WITH_CHILDREN = (serializers.BaseSerializer, serializers.ListField, serializers.DictField)
+
+
+def _own_copies(fields: dict) -> dict:
+    """Each serializer instance's own copies of prototype fields, as DRF gives each instance
+    copies of its declared fields: shallow ones for plain fields, because binding sets only
+    a field's own attributes (name, parent, source) and DRF's deep copy, which re-instantiates
+    each field from its arguments, was most of a serializer's cost on the agent hot paths;
+    deep ones for nested serializers and list or dict fields, whose children point back to
+    their parent (and reach the context through it)."""
+    return {
+        name: copy.deepcopy(field) if isinstance(field, _WITH_CHILDREN) else copy.copy(field)
+        for name, field in fields.items()
+    }
+
 
 class StrictSerializer(serializers.Serializer):
     """An input serializer that refuses fields it does not know, naming them."""
+
+    def get_fields(self):
+        return _own_copies(self._declared_fields)
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -16,9 +34,7 @@ class StrictSerializer(serializers.Serializer):
 
 class FieldsBuiltOnce:
     """Mix into a ModelSerializer (first) whose fields do not depend on the instance or the
-    context: the model is introspected once per class instead of on every instantiation
-    (most of an output serializer's cost on the agent hot paths). Each instance gets a deep
-    copy, as DRF gives each instance copies of its declared fields."""
+    context: the model is introspected once per class instead of on every instantiation."""
 
     def get_fields(self):
         cls = type(self)
@@ -26,4 +42,4 @@ class FieldsBuiltOnce:
         if prototype is None:
             prototype = super().get_fields()
             cls._fields_prototype = prototype
-        return copy.deepcopy(prototype)
+        return _own_copies(prototype)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -141,3 +142,24 @@ def test_production_settings_refuse_to_start_without_an_audit_signing_key():
     result = _manage("check", DEBUG="0", SECRET_KEY="s" * 60, AUDIT_SIGNING_KEY="")
     assert result.returncode != 0
     assert "AUDIT_SIGNING_KEY must be set when DEBUG=0" in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_postgresql_prepares_the_statements_a_connection_runs_often():
+    from apps.registry.authentication import key_with_agent
+
+    for _ in range(6):
+        key_with_agent("agk_nosuchkey")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%prefix%"])
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("registry_agentkey" in statement for statement in prepared), prepared
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    show = "from django.db import connection; print(connection.features.uses_server_side_binding)"
+    postgres = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/agentgov")
+    assert _manage("shell", "-c", show, DATABASE_URL=postgres).stdout.split()[-1] == "True"
+    off = _manage("shell", "-c", show, DATABASE_URL=postgres, DATABASE_PREPARED_STATEMENTS="0")
+    assert off.stdout.split()[-1] == "False", off.stderr
