@@ -350,7 +350,8 @@ AUDIT_REDACT_PATTERNS = env_list(
         "card_number",
     ],
 )
-# How ingested batches are written: auto = COPY on PostgreSQL, bulk_create elsewhere.
+# How ingested batches are written: auto = on PostgreSQL, COPY for batches of 8 or more and a
+# prepared INSERT below that; bulk_create elsewhere.
 AUDIT_INGEST_INSERT = env_str("AUDIT_INGEST_INSERT", "auto")
 AUDIT_MAX_BATCH_EVENTS = 1000
 AUDIT_MAX_BODY_BYTES = 5 * 1024 * 1024

@@ -14,6 +14,9 @@ from apps.audit.chain import compact_json
 from apps.audit.models import AuditEvent
 
 INSERT_METHODS = ("copy", "executemany", "bulk_create")
+# Under this many rows, a prepared INSERT beats COPY on PostgreSQL: COPY costs a round trip
+# of its own to start, and its statement is never prepared (single events are most requests).
+COPY_MIN_ROWS = 8
 
 
 @cache
@@ -61,10 +64,12 @@ def _rows(events: Sequence[AuditEvent], fields: list[models.Field], *, json_as_t
         ]
 
 
-def insert_method() -> str:
+def insert_method(rows: int) -> str:
     chosen = settings.AUDIT_INGEST_INSERT
     if chosen == "auto":
-        return "copy" if connection.vendor == "postgresql" else "bulk_create"
+        if connection.vendor != "postgresql":
+            return "bulk_create"
+        return "copy" if rows >= COPY_MIN_ROWS else "executemany"
     if chosen not in INSERT_METHODS:
         raise ValueError(f"AUDIT_INGEST_INSERT={chosen!r}; use auto or one of {', '.join(INSERT_METHODS)}")
     if chosen != "bulk_create" and connection.vendor != "postgresql":
@@ -74,7 +79,7 @@ def insert_method() -> str:
 
 def events_insert(events: Sequence[AuditEvent]) -> None:
     """Store events whose ids the caller does not need back (COPY returns none)."""
-    method = insert_method()
+    method = insert_method(len(events))
     if method == "bulk_create":
         AuditEvent.objects.bulk_create(
             [e if isinstance(e, AuditEvent) else AuditEvent(**vars(e)) for e in events]
@@ -89,8 +94,9 @@ def events_insert(events: Sequence[AuditEvent]) -> None:
                 for row in _rows(events, fields, json_as_text=True):
                     copy.write_row(row)
         else:
-            placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
-                list(_rows(events, fields, json_as_text=False)),
-            )
+            insert = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+            rows = list(_rows(events, fields, json_as_text=False))
+            if len(rows) == 1:
+                cursor.execute(insert, rows[0])  # executemany would open a pipeline for it
+            else:
+                cursor.executemany(insert, rows)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -253,6 +254,19 @@ def test_an_event_post_costs_a_fixed_handful_of_queries(post, settings, django_a
     assert post(decision(id="warm")).status_code == 202  # writes the key's last use
     with django_assert_max_num_queries(7):
         assert post({"events": [decision(id=f"e{i}") for i in range(150)]}).status_code == 202
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize("size, statement", [(1, "INSERT INTO"), (7, "INSERT INTO"), (8, "COPY ")])
+def test_small_batches_use_a_prepared_insert_and_larger_ones_copy(post, live_agent, size, statement):
+    """COPY needs a round trip of its own and is never prepared: single events, most
+    requests, go faster as an INSERT. Either way the chain verifies."""
+    with CaptureQueriesContext(connection) as captured:
+        response = post({"events": [decision(id=f"e{i}") for i in range(size)]})
+    assert response.json()["accepted"] == size
+    writes = [q["sql"] for q in captured.captured_queries if '"audit_auditevent" (' in q["sql"]]
+    assert len(writes) == 1 and statement in writes[0], writes
+    assert chains_verify(agent=live_agent).ok
 
 
 @ON_POSTGRESQL
