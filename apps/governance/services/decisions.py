@@ -11,7 +11,6 @@ from django.utils import timezone
 from agentgov.errors import ApplicationError, ConflictError
 from apps.governance.models import (
     ActionRequest,
-    AgentLimits,
     Decision,
     RequestStatus,
     ResourceHold,
@@ -20,8 +19,9 @@ from apps.governance.models import (
 from apps.governance.policy import Outcome, agent_facts, glob_match
 from apps.governance.policy.engine import DEFAULT_EXPIRY_MINUTES
 from apps.governance.services.common import after_final_decision, params_hash, record_request_event
+from apps.governance.services.decision_inputs import ActiveHold, DecisionInputs, decision_inputs
 from apps.governance.services.limits import limits_check, spend_of
-from apps.governance.services.policies import policy_in_force
+from apps.governance.services.policies import policy_of_key
 
 DEFAULT_BUDGET_FIELDS = ["amount", "cost_usd"]
 _url = URLValidator(schemes=["http", "https"])
@@ -48,19 +48,17 @@ def _validate(action: str, resource: str, params: Any, callback_url: str, idempo
         raise ApplicationError("at most 128 characters", field="idempotency_key")
 
 
-def _hold_on(agent, resource: str, now) -> ResourceHold | None:
+def _hold_on(agent, resource: str, holds: list[ActiveHold]) -> ResourceHold | None:
     """An active hold by someone else (a person, or another agent) covering the resource."""
-    # Only id and pattern on the hot path; the matching hold (rare) is read whole.
-    for pk, pattern, author_agent_id in ResourceHold.objects.active(now).values_list(
-        "pk", "pattern", "author_agent_id"
-    ):
-        if author_agent_id != agent.pk and glob_match(pattern, resource):
-            return ResourceHold.objects.select_related("author_user", "author_agent").get(pk=pk)
+    for hold in holds:
+        if hold.author_agent_id != agent.pk and glob_match(hold.pattern, resource):
+            # Only id and pattern on the hot path; the matching hold (rare) is read whole.
+            return ResourceHold.objects.select_related("author_user", "author_agent").get(pk=hold.pk)
     return None
 
 
 def _ruling(
-    agent, limits: AgentLimits | None, *, action: str, resource: str, params: dict, spend, now
+    agent, inputs: DecisionInputs, *, action: str, resource: str, params: dict, spend, now
 ) -> tuple[Outcome, int | None]:
     """Lifecycle, then limits, then holds, then policy. A policy deny beats a limit's or a
     hold's escalation: escalating what is forbidden anyway would only waste a reviewer."""
@@ -68,12 +66,12 @@ def _ruling(
         return Outcome(
             "deny", "lifecycle", f"agent {agent.slug!r} is {agent.status}; its actions are refused"
         ), None
-    hit = limits_check(agent, limits, action=action, resource=resource, spend=spend, now=now)
+    hit = limits_check(agent, inputs.limits, action=action, resource=resource, spend=spend, now=now)
     if hit is not None and hit.deny:
         return Outcome("deny", hit.rule, hit.reason), None
-    policy = policy_in_force()
+    policy = policy_of_key(inputs.policy_key)
     escalation = (hit.rule, hit.reason) if hit is not None else None
-    hold = _hold_on(agent, resource, now)
+    hold = _hold_on(agent, resource, inputs.holds)
     if hold is not None:
         reason = f"resource is on hold #{hold.pk} ({hold.pattern}) by {hold.author_label}: {hold.reason}"
         if policy.holds == "deny":
@@ -140,12 +138,11 @@ def action_request(
         if existing is not None:
             return _replay(existing, action, resource, digest)
     now = timezone.now()
-    # Locked so that one agent's concurrent requests are counted one after another: without
-    # it, N parallel requests could all see room under a rate limit or budget.
-    limits = AgentLimits.objects.select_for_update().filter(agent=agent).first()
+    inputs = decision_inputs(agent.pk, now)  # locks the agent's limits until the end
+    limits = inputs.limits
     spend = spend_of(params, limits.budget_fields if limits is not None else DEFAULT_BUDGET_FIELDS)
     outcome, version = _ruling(
-        agent, limits, action=action, resource=resource, params=params, spend=spend, now=now
+        agent, inputs, action=action, resource=resource, params=params, spend=spend, now=now
     )
     decision, status = _STATUS[outcome.effect]
     pending = outcome.effect == "require_approval"

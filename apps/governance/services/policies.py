@@ -39,7 +39,13 @@ def compiled_version(version: PolicyVersion) -> CompiledPolicy:
 def policy_in_force() -> CompiledPolicy:
     """The newest version, compiled. One indexed query for the number; the document is
     read and compiled only the first time a process sees that number."""
-    key = PolicyVersion.objects.order_by("-number").values_list("number", "pk", "created_at").first()
+    return policy_of_key(
+        PolicyVersion.objects.order_by("-number").values_list("number", "pk", "created_at").first()
+    )
+
+
+def policy_of_key(key: tuple | None) -> CompiledPolicy:
+    """The compiled version whose (number, pk, created_at) is `key`; None is no policy yet."""
     if key is None:
         return EMPTY_POLICY
     policy = _compiled.get(key)
