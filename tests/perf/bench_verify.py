@@ -48,13 +48,12 @@ def report() -> None:
         call_command("verify_audit", "--jobs", str(n), stdout=io.StringIO())
         timings[n] = time.perf_counter() - started
     events = EVENTS // BATCH * BATCH
-    print(f"\nChain verification ({connection.vendor}, {events:,} events over {AGENTS} agents)")
-    print(f"{'measure':<58} {'figure':>22}")
-    print(
-        f"{'ingestion service, batches of ' + str(BATCH) + ' (no HTTP)':<58} {events / seeded:>14,.0f} ev/s"
-    )
+    rows = [(f"ingestion service, batches of {BATCH} (no HTTP)", f"{events / seeded:,.0f} ev/s")]
     for n, verified in timings.items():
-        label = f"verify_audit --jobs {n}"
-        print(f"{label:<58} {verified:>16.1f} s")
-        print(f"{label + ' rate':<58} {events / verified:>14,.0f} ev/s")
-    print(f"{'target: 1M events in < 15 s':<58} {'':>22}")
+        rows.append((f"verify_audit --jobs {n}", f"{verified:.1f} s ({events / verified:,.0f} ev/s)"))
+    rows.append(("target", "1M events in < 15 s"))
+    print(f"\nChain verification ({connection.vendor}, {events:,} events over {AGENTS} agents)\n")
+    print(f"| {'measure':<48} | {'result':>26} |")
+    print(f"|{'-' * 50}|{'-' * 28}|")
+    for name, value in rows:
+        print(f"| {name:<48} | {value:>26} |")
