@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import setup_test_environment, teardown_test_environment
 from django.utils import timezone
 
+from agentgov.serving import ready_to_serve
 from apps.accounts.services import user_create
 from apps.audit.models import AuditEvent
 from apps.registry.models import Agent
@@ -135,6 +136,7 @@ def report() -> None:
     # As a server renders, without the test runner's template instrumentation (it copies
     # every template context and was a third of a page's time).
     teardown_test_environment()
+    ready_to_serve()  # as the WSGI entry point prepares a web process
     client = Client(SERVER_NAME="localhost")
     client.force_login(auditor)
     print(

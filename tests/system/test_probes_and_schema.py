@@ -163,3 +163,15 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler():
     assert _manage("shell", "-c", show, DATABASE_URL=postgres).stdout.split()[-1] == "True"
     off = _manage("shell", "-c", show, DATABASE_URL=postgres, DATABASE_PREPARED_STATEMENTS="0")
     assert off.stdout.split()[-1] == "False", off.stderr
+
+
+def test_a_web_process_loads_every_view_and_hides_it_from_the_garbage_collector():
+    """Full collections walking Django and plotly mid-request were the trail's slow 5%."""
+    check = (
+        "import gc, sys; from agentgov.wsgi import application; "
+        "print(gc.get_freeze_count() > 100_000, 'apps.audit.views.trail' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=120, env=os.environ
+    )
+    assert result.stdout.split() == ["True", "True"], result.stderr
