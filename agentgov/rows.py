@@ -1,5 +1,6 @@
-"""Model instances from hand-written SQL, for the few hot paths where compiling an ORM query
-costs more than running it (the agent key read on every agent request).
+"""Model instances from and to hand-written SQL, for the few hot paths where compiling an ORM
+query costs more than running it (the agent key read on every agent request, the request
+and audit rows of every governance decision).
 
 The SQL is built from `_meta` once; each row is turned into instances with the same
 converters the ORM applies (JSON decoding, SQLite dates...), through `Model.from_db`, so
@@ -9,8 +10,9 @@ the instances are exactly what a queryset would have returned.
 from collections.abc import Sequence
 from weakref import WeakKeyDictionary
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.fields import AutoFieldMixin
 
 
 class RowReader:
@@ -50,3 +52,39 @@ class RowReader:
                 value = convert(value, col, connection)
             values[index] = value
         return self.model.from_db(connection.alias, None, values)
+
+
+class RowWriter:
+    """Inserts one instance of `model` with a statement built from `_meta` once per database
+    vendor, preparing each value as `Model.save()` would (`pre_save`, then
+    `get_db_prep_save`), and sets the new primary key. No signals are sent (none are
+    listened to for the models written this way), as with `bulk_create`. For models whose
+    primary key the database numbers."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        assert isinstance(model._meta.pk, AutoFieldMixin), f"{model.__name__}: the database must number it"
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self._sql: dict[str, str] = {}
+
+    def _statement(self, connection: BaseDatabaseWrapper) -> str:
+        sql = self._sql.get(connection.vendor)
+        if sql is None:
+            quote = connection.ops.quote_name
+            sql = (
+                f"INSERT INTO {quote(self.model._meta.db_table)} "
+                f"({', '.join(quote(f.column) for f in self.fields)}) "
+                f"VALUES ({', '.join(['%s'] * len(self.fields))}) "
+                f"RETURNING {quote(self.model._meta.pk.column)}"
+            )
+            self._sql[connection.vendor] = sql
+        return sql
+
+    def insert(self, instance: models.Model, using: str = DEFAULT_DB_ALIAS) -> models.Model:
+        connection = connections[using]
+        values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in self.fields]
+        with connection.cursor() as cursor:
+            cursor.execute(self._statement(connection), values)
+            instance.pk = cursor.fetchone()[0]
+        instance._state.adding, instance._state.db = False, using
+        return instance

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agentgov.errors import ApplicationError, ConflictError
+from agentgov.rows import RowWriter
 from apps.governance.models import (
     ActionRequest,
     Decision,
@@ -24,6 +25,7 @@ from apps.governance.services.limits import limits_check, spend_of
 from apps.governance.services.policies import policy_of_key
 
 DEFAULT_BUDGET_FIELDS = ["amount", "cost_usd"]
+_REQUEST_WRITER = RowWriter(ActionRequest)  # every decision inserts one: no ORM compile
 _url = URLValidator(schemes=["http", "https"])
 _STATUS = {
     "allow": (Decision.ALLOW, RequestStatus.ALLOWED),
@@ -171,11 +173,11 @@ def action_request(
         decided_at=None if pending else now,
     )
     if not idempotency_key:
-        request.save(force_insert=True)
+        _REQUEST_WRITER.insert(request)
     else:
         try:
             with transaction.atomic():  # a savepoint only where a unique clash can happen
-                request.save(force_insert=True)
+                _REQUEST_WRITER.insert(request)
         except IntegrityError:
             # The same key raced us here: the first writer's request is the answer.
             existing = ActionRequest.objects.get(agent=agent, idempotency_key=idempotency_key)
