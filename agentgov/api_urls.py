@@ -32,7 +32,7 @@ urlpatterns = [
     path("agent/me/", AgentSelfView.as_view(), name="agent-self"),
     path("events/", EventsView.as_view(), name="events"),
     path("events/<uuid:uuid>/", EventDetailView.as_view(), name="event-detail"),
-    path("traces/<str:trace_id>/", TraceView.as_view(), name="trace"),
+    path("traces/<path:trace_id>/", TraceView.as_view(), name="trace"),
     # No trailing slash: OTLP exporters append exactly `/v1/traces` to their base endpoint.
     path("otlp/v1/traces", OtlpTracesView.as_view(), name="otlp-traces"),
     path("heartbeats/", HeartbeatView.as_view(), name="heartbeats"),

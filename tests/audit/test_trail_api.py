@@ -132,6 +132,13 @@ def test_trace_arranges_spans_parent_first(api_as, run):
     assert api_as("viewer").get("/api/v1/traces/nope/").status_code == 404
 
 
+def test_a_trace_id_with_a_slash_can_be_fetched(api_as, live_agent):
+    """OpenTelemetry-style ids are hex, but agents choose their own: "run/42" is fine too."""
+    events_ingest(agent=live_agent, body={"type": "log", "trace_id": "runs/2026/42", "span_id": "a"})
+    body = api_as("viewer").get("/api/v1/traces/runs/2026/42/").json()
+    assert body["event_count"] == 1
+
+
 def test_spans_with_cyclic_parents_still_show(api_as, live_agent):
     events_ingest(
         agent=live_agent,
