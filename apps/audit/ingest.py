@@ -216,15 +216,19 @@ def _build(event: EventIn, agent, source_ip: str | None, now: datetime, scrub: R
 def _stored_hashes(agent_id: int, ids: list[str]) -> dict[str, str]:
     """client_id → content_hash of this agent's stored events among `ids`."""
     if connection.vendor == "postgresql":
-        # One array parameter, not one placeholder per id: compiling and client-side binding
-        # 500 placeholders cost milliseconds per batch. `client_id <> ''` lets PostgreSQL use
-        # the partial unique index whatever the batch size (from a list alone it proves the
-        # index's predicate only up to 100 values, then reads every event of the agent).
+        # One array parameter, not one placeholder per id: compiling and binding 500
+        # placeholders cost milliseconds per batch. Each id is looked up on its own (LATERAL)
+        # in the partial unique index on (agent, client_id), whose predicate is stated
+        # outright: as `client_id = ANY(ids)`, or as a join the planner may turn around, a
+        # prepared statement's generic plan (blind to how many ids come) read every event
+        # of the agent when its statistics lagged behind its growth.
+        table = connection.ops.quote_name(AuditEvent._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT client_id, content_hash FROM {connection.ops.quote_name(AuditEvent._meta.db_table)} "
-                "WHERE agent_id = %s AND client_id = ANY(%s) AND client_id <> ''",
-                [agent_id, ids],
+                "SELECT sent.client_id, e.content_hash FROM unnest(%s::text[]) AS sent(client_id) "
+                f"CROSS JOIN LATERAL (SELECT content_hash FROM {table} WHERE agent_id = %s "
+                "AND client_id = sent.client_id AND client_id <> '' LIMIT 1) e",
+                [ids, agent_id],
             )
             return dict(cursor.fetchall())
     return dict(
