@@ -67,7 +67,12 @@ def _sql(vendor: str) -> str:
 
 
 def decision_inputs(agent_id: int, now: datetime) -> DecisionInputs:
-    """Call inside the decision's transaction: the limits row stays locked until it ends."""
+    """Call inside the decision's transaction: the limits row stays locked until it ends.
+
+    The policy and the holds are read as of the statement's start, even when it waited for
+    the lock: a hold placed while a decision is under way may miss it, as it would have
+    missed one a moment earlier. What must see the previous decision (the rate and budget
+    count) is read by a later statement, after the lock."""
     connection = connections[DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor:
         cursor.execute(_sql(connection.vendor), [agent_id, connection.ops.adapt_datetimefield_value(now)])
