@@ -93,6 +93,15 @@ def test_a_tool_never_used_before_is_named():
     assert new.sentence == "started calling `github.merge` (5 calls), never used before"
 
 
+def test_more_new_tools_rank_as_more_severe():
+    baseline = counts(events=400, mix={"github.read": 400})
+    one = counts(events=100, mix={"github.read": 95, "github.merge": 5})
+    three = counts(events=100, mix={"github.read": 85, "github.merge": 5, "shell.exec": 5, "s3.delete": 5})
+
+    assert evaluate(baseline, one)["new_tools"].severity == 2.0
+    assert evaluate(baseline, three)["new_tools"].severity == 4.0
+
+
 def test_a_tool_seen_before_the_baseline_is_not_new():
     baseline = counts(events=400, mix={"github.read": 400})
     current = counts(events=100, mix={"github.read": 95, "github.merge": 5})

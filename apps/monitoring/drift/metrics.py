@@ -51,10 +51,16 @@ class MetricResult:
 
     @property
     def severity(self) -> float | None:
-        """score / threshold, capped; under 1 unless the metric drifts; None without data."""
+        """score / threshold, capped; under 1 unless the metric drifts; None without data.
+        A metric whose threshold is 0 (new tools: any one is drift) counts instead: one new
+        tool is 2, each more adds 1, so agents with more new tools rank higher."""
         if self.score is None:
             return None
-        ratio = (self.score / self.threshold) if self.threshold > 0 else (2.0 if self.score > 0 else 0.0)
+        ratio = (
+            (self.score / self.threshold)
+            if self.threshold > 0
+            else (1.0 + self.score if self.score > 0 else 0.0)
+        )
         ratio = min(ratio, MAX_SEVERITY)
         return ratio if self.verdict == DriftVerdict.DRIFT else min(ratio, 0.99)
 
