@@ -119,7 +119,7 @@ def test_agent_page_shows_limits_and_todays_spend(client_as, agent, admin):
     services.action_request(actor=agent, action="refund", resource="service:pay", params={"amount": 25})
     page = client_as("viewer").get(reverse("registry:agent_detail", args=[agent.slug])).content.decode()
     assert "service:*" in page and "at most 5 per hour" in page
-    assert "25.00 of 100.00 spent today" in page
+    assert "25.00 of 100.00 spent or reserved today" in page
     assert reverse("governance:agent_limits", args=[agent.slug]) not in page
 
 
