@@ -65,26 +65,32 @@ class RowWriter:
         assert isinstance(model._meta.pk, AutoFieldMixin), f"{model.__name__}: the database must number it"
         self.model = model
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        self._sql: dict[str, str] = {}
+        self._sql: dict[tuple[str, bool], str] = {}
 
-    def _statement(self, connection: BaseDatabaseWrapper) -> str:
-        sql = self._sql.get(connection.vendor)
+    def columns(self, connection: BaseDatabaseWrapper) -> str:
+        """`col1, col2, ...`: every column but the primary key, in the order values go."""
+        return ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+
+    def statement(self, connection: BaseDatabaseWrapper, *, returning: bool = True) -> str:
+        """The INSERT of one row, built once per vendor; `returning` reads the new key back."""
+        key = (connection.vendor, returning)
+        sql = self._sql.get(key)
         if sql is None:
             quote = connection.ops.quote_name
             sql = (
-                f"INSERT INTO {quote(self.model._meta.db_table)} "
-                f"({', '.join(quote(f.column) for f in self.fields)}) "
-                f"VALUES ({', '.join(['%s'] * len(self.fields))}) "
-                f"RETURNING {quote(self.model._meta.pk.column)}"
+                f"INSERT INTO {quote(self.model._meta.db_table)} ({self.columns(connection)}) "
+                f"VALUES ({', '.join(['%s'] * len(self.fields))})"
             )
-            self._sql[connection.vendor] = sql
+            if returning:
+                sql += f" RETURNING {quote(self.model._meta.pk.column)}"
+            self._sql[key] = sql
         return sql
 
     def insert(self, instance: models.Model, using: str = DEFAULT_DB_ALIAS) -> models.Model:
         connection = connections[using]
         values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in self.fields]
         with connection.cursor() as cursor:
-            cursor.execute(self._statement(connection), values)
+            cursor.execute(self.statement(connection), values)
             instance.pk = cursor.fetchone()[0]
         instance._state.adding, instance._state.db = False, using
         return instance

@@ -8,12 +8,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
-from agentgov.rows import RowWriter
 from apps.audit.chain import GENESIS_HASH, as_stored_json, chain_key, event_hash
 from apps.audit.models import ActorType, AuditEvent, ChainHead, EventStatus, EventType
-from apps.audit.storage import events_insert
+from apps.audit.storage import EVENT_ROW, events_insert
 
-_EVENT_WRITER = RowWriter(AuditEvent)
 SYSTEM = "system"
 """Pass as `actor=SYSTEM` for what agentgov does on its own (beat tasks, expiry)."""
 
@@ -87,7 +85,7 @@ def append_to_chain(head: ChainHead, events: list[AuditEvent], *, need_ids: bool
         event.seq, event.prev_hash = seq, prev_hash
         event.hash = prev_hash = event_hash(event)
     if need_ids and len(events) == 1:
-        _EVENT_WRITER.insert(events[0])  # one audited change: most calls, no ORM compile
+        EVENT_ROW.insert(events[0])  # one audited change: most calls, no ORM compile
     elif need_ids:
         AuditEvent.objects.bulk_create(events)
     else:

@@ -10,6 +10,7 @@ from django.db import connection, models
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from agentgov.rows import RowWriter
 from apps.audit.chain import compact_json
 from apps.audit.models import AuditEvent
 
@@ -19,16 +20,16 @@ INSERT_METHODS = ("copy", "executemany", "bulk_create")
 COPY_MIN_ROWS = 8
 
 
-@cache
-def _fields() -> list[models.Field]:
-    return [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+# Every column but the id, in one order, for every way rows reach the table; and the insert
+# of one event whose id its caller needs (each audited change).
+EVENT_ROW = RowWriter(AuditEvent)
 
 
 @cache
 def _defaults() -> tuple[dict, tuple[models.Field, ...]]:
     """Fixed column defaults, and the fields whose default is computed per row."""
     fixed, computed = {}, []
-    for f in _fields():
+    for f in EVENT_ROW.fields:
         if f.has_default() and callable(f.default):
             computed.append(f)
         else:
@@ -85,16 +86,15 @@ def events_insert(events: Sequence[AuditEvent]) -> None:
             [e if isinstance(e, AuditEvent) else AuditEvent(**vars(e)) for e in events]
         )
         return
-    fields = _fields()
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    fields = EVENT_ROW.fields
     with connection.cursor() as cursor:
         if method == "copy":
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            table = connection.ops.quote_name(AuditEvent._meta.db_table)
+            with cursor.copy(f"COPY {table} ({EVENT_ROW.columns(connection)}) FROM STDIN") as copy:
                 for row in _rows(events, fields, json_as_text=True):
                     copy.write_row(row)
         else:
-            insert = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+            insert = EVENT_ROW.statement(connection, returning=False)
             rows = list(_rows(events, fields, json_as_text=False))
             if len(rows) == 1:
                 cursor.execute(insert, rows[0])  # executemany would open a pipeline for it
