@@ -16,11 +16,13 @@ from django.db.models.fields import AutoFieldMixin
 
 
 class RowReader:
-    """Reads every concrete field of `model`, in `_meta` order, from a row."""
+    """Reads every concrete field of `model` (or only those named: the others are deferred),
+    in `_meta` order, from a row."""
 
-    def __init__(self, model: type[models.Model]) -> None:
+    def __init__(self, model: type[models.Model], only: Sequence[str] | None = None) -> None:
         self.model = model
-        self.fields = list(model._meta.concrete_fields)
+        self.fields = [f for f in model._meta.concrete_fields if only is None or f.name in only]
+        self._field_names = None if only is None else [f.attname for f in self.fields]
         # Converters are bound to a connection's operations: one list per connection.
         self._converters: WeakKeyDictionary = WeakKeyDictionary()
 
@@ -51,7 +53,7 @@ class RowReader:
             for convert in found:
                 value = convert(value, col, connection)
             values[index] = value
-        return self.model.from_db(connection.alias, None, values)
+        return self.model.from_db(connection.alias, self._field_names, values)
 
 
 class RowWriter:

@@ -17,6 +17,7 @@ from agentgov.rows import RowReader
 from apps.governance.models import AgentLimits, PolicyVersion, ResourceHold
 
 _LIMITS_ROW = RowReader(AgentLimits)
+_POLICY_ROW = RowReader(PolicyVersion, only=["id", "number", "created_at"])  # what keys it
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,9 @@ def _sql(vendor: str) -> str:
     return (
         f"WITH lim AS (SELECT {_LIMITS_ROW.columns(connection, 'l')} FROM {limits} l "
         f"WHERE l.{column(AgentLimits, 'agent')} = %s{lock}), "
-        f"pol AS (SELECT p.{column(PolicyVersion, 'number')} AS number, p.{column(PolicyVersion, 'id')} AS id, "
-        f"p.{column(PolicyVersion, 'created_at')} AS created_at FROM {policies} p "
+        f"pol AS (SELECT {_POLICY_ROW.columns(connection, 'p')} FROM {policies} p "
         f"ORDER BY p.{column(PolicyVersion, 'number')} DESC LIMIT 1) "
-        f"SELECT lim.*, pol.number, pol.id, pol.created_at, "
+        "SELECT lim.*, pol.*, "
         f"(SELECT {_holds_as_json(vendor)} FROM {holds} h WHERE h.{column(ResourceHold, 'released_at')} IS NULL "
         f"AND (h.{column(ResourceHold, 'ends_at')} IS NULL OR h.{column(ResourceHold, 'ends_at')} > %s)) "
         "FROM (SELECT 1 AS one) base LEFT JOIN lim ON 1 = 1 LEFT JOIN pol ON 1 = 1"
@@ -79,13 +79,9 @@ def decision_inputs(agent_id: int, now: datetime) -> DecisionInputs:
         row = cursor.fetchone()
     width = len(_LIMITS_ROW)
     limits = _LIMITS_ROW.build(connection, row) if row[0] is not None else None
-    number, pk, created_at, holds = row[width : width + 4]
-    if number is not None:  # as the ORM would read it (SQLite hands back text)
-        col = PolicyVersion._meta.get_field("created_at").get_col(PolicyVersion._meta.db_table)
-        for convert in connection.ops.get_db_converters(col):
-            created_at = convert(created_at, col, connection)
+    policy = _POLICY_ROW.build(connection, row, width) if row[width] is not None else None
     return DecisionInputs(
         limits=limits,
-        policy_key=(number, pk, created_at) if number is not None else None,
-        holds=[ActiveHold(*hold) for hold in orjson.loads(holds)],
+        policy_key=(policy.number, policy.pk, policy.created_at) if policy is not None else None,
+        holds=[ActiveHold(*hold) for hold in orjson.loads(row[width + len(_POLICY_ROW)])],
     )
