@@ -17,6 +17,7 @@ from apps.governance import services
 from apps.governance.models import ActionRequest, RequestStatus
 from apps.registry import services as registry
 from tests.perf.bench_ingest import PORT, _gunicorn
+from tests.perf.tables import print_table
 
 # Requests per second, sent on schedule whatever the answers (open loop): the target, and a
 # lower rate that shows the latency when the server is not past its capacity.
@@ -240,8 +241,4 @@ def measure() -> list[tuple[str, str]]:
 
 def report() -> None:
     rows = measure()
-    print(f"\nAction checks through HTTP under gunicorn on {connection.vendor}\n")
-    print(f"| {'measure':<48} | {'result':>34} |")
-    print(f"|{'-' * 50}|{'-' * 36}|")
-    for name, value in rows:
-        print(f"| {name:<48} | {value:>34} |")
+    print_table(f"Action checks through HTTP under gunicorn on {connection.vendor}", rows)

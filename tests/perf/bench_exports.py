@@ -23,6 +23,7 @@ from apps.audit.exports import service
 from apps.audit.integrity import chains_verify
 from apps.audit.models import ActorType, AuditEvent, EventType, ExportStage
 from apps.registry.models import Agent
+from tests.perf.tables import print_table
 
 EVENTS = int(os.environ.get("BENCH_EXPORT_EVENTS", 200_000))
 CHAINED = 20_000
@@ -173,9 +174,5 @@ def report() -> None:
     started = time.perf_counter()
     rows = run()
     total = time.perf_counter() - started
-    print(f"\nAudit exports on {connection.vendor} ({EVENTS:,} events seeded, {total:.0f}s in all)\n")
-    print(f"| {'measure':<58} | {'result':>22} |")
-    print(f"|{'-' * 60}|{'-' * 24}|")
-    for name, result in rows:
-        print(f"| {name:<58} | {result:>22} |")
+    print_table(f"Audit exports on {connection.vendor} ({EVENTS:,} events seeded, {total:.0f}s in all)", rows)
     print(NOTES)

@@ -16,6 +16,7 @@ from django.db import connection
 from apps.accounts.services import user_create
 from apps.audit.models import AuditEvent
 from apps.registry import services
+from tests.perf.tables import print_table
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT = 8799
@@ -122,11 +123,7 @@ def _throughput(requests: list[tuple[str, bytes]]) -> float:
 
 def report() -> None:
     rows = measure()
-    print(f"\nIngestion through HTTP under gunicorn on {connection.vendor}\n")
-    print(f"| {'measure':<44} | {'result':>24} |")
-    print(f"|{'-' * 46}|{'-' * 26}|")
-    for name, value in rows:
-        print(f"| {name:<44} | {value:>24} |")
+    print_table(f"Ingestion through HTTP under gunicorn on {connection.vendor}", rows)
 
 
 def _default_path(admin) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from apps.monitoring.health import health_sweep
 from apps.monitoring.models import AgentMonitor, HealthState
 from apps.monitoring.services import heartbeat_record
 from apps.registry.models import Agent, AgentStatus, RiskTier
+from tests.perf.tables import print_table
 
 DRIFT_AGENTS = 1_000
 EVENTS = 1_000_000
@@ -173,8 +174,4 @@ def measure() -> list[tuple[str, str]]:
 
 def report() -> None:
     rows = measure()
-    print(f"\nMonitoring sweeps on {connection.vendor} (2 shared cores; other work may run beside)\n")
-    print(f"| {'measure':<48} | {'result':>28} |")
-    print(f"|{'-' * 50}|{'-' * 30}|")
-    for name, value in rows:
-        print(f"| {name:<48} | {value:>28} |")
+    print_table(f"Monitoring sweeps on {connection.vendor} (2 shared cores; other work may run beside)", rows)

@@ -15,6 +15,7 @@ from apps.audit.models import AuditEvent
 from apps.registry import services
 from tests.audit.otlp_helpers import export, tool_span
 from tests.perf.bench_ingest import CLIENTS, _gunicorn
+from tests.perf.tables import print_table
 
 PORT = 8797  # not bench_ingest's: the two may run at once from different checkouts
 SPANS_PER_EXPORT = 500  # a little under the SDK's BatchSpanProcessor default of 512
@@ -108,8 +109,4 @@ def measure() -> list[tuple[str, str]]:
 
 def report() -> None:
     rows = measure()
-    print(f"\nOTLP ingestion and the SDK under gunicorn on {connection.vendor}\n")
-    print(f"| {'measure':<44} | {'result':>24} |")
-    print(f"|{'-' * 46}|{'-' * 26}|")
-    for name, value in rows:
-        print(f"| {name:<44} | {value:>24} |")
+    print_table(f"OTLP ingestion and the SDK under gunicorn on {connection.vendor}", rows)

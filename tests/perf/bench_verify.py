@@ -14,6 +14,7 @@ from apps.accounts.services import user_create
 from apps.audit.ingest import events_ingest
 from apps.registry import services
 from tests.perf.bench_ingest import _event
+from tests.perf.tables import print_table
 
 EVENTS = int(os.environ.get("BENCH_VERIFY_EVENTS", 1_000_000))
 AGENTS = 10
@@ -52,8 +53,4 @@ def report() -> None:
     for n, verified in timings.items():
         rows.append((f"verify_audit --jobs {n}", f"{verified:.1f} s ({events / verified:,.0f} ev/s)"))
     rows.append(("target", "1M events in < 15 s"))
-    print(f"\nChain verification ({connection.vendor}, {events:,} events over {AGENTS} agents)\n")
-    print(f"| {'measure':<48} | {'result':>26} |")
-    print(f"|{'-' * 50}|{'-' * 28}|")
-    for name, value in rows:
-        print(f"| {name:<48} | {value:>26} |")
+    print_table(f"Chain verification ({connection.vendor}, {events:,} events over {AGENTS} agents)", rows)
