@@ -16,7 +16,7 @@ from apps.accounts.services import user_create
 from apps.governance import services
 from apps.governance.models import ActionRequest, RequestStatus
 from apps.registry import services as registry
-from tests.perf.bench_ingest import PORT, _gunicorn
+from tests.perf.bench_ingest import PORT, gunicorn_serving
 from tests.perf.tables import print_table
 
 # Requests per second, sent on schedule whatever the answers (open loop): the target, and a
@@ -203,8 +203,7 @@ def measure() -> list[tuple[str, str]]:
         keys.append(registry.agent_key_create(agent=agent, actor=admin)[1])
         agents.append(agent)
     services.hold_create(actor=agents[0], pattern="k8s:prod/*", reason="benchmark hold")
-    server = _gunicorn("auto")
-    try:
+    with gunicorn_serving("auto"):
         _open_loop(keys, WARMUP, 0, RATES[-1])
         rows, offset = [], WARMUP
         for rate in RATES:
@@ -232,9 +231,6 @@ def measure() -> list[tuple[str, str]]:
             )
         )
         rows += _race(admin, agents[1])
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     rows.append(("policy / agents / gunicorn", f"{RULES} rules / {AGENTS} agents / bench_ingest's workers"))
     return rows
 

@@ -7,7 +7,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -54,7 +56,9 @@ def _event(batch: int, i: int) -> dict:
     }
 
 
-def _gunicorn(insert_method: str, port: int = PORT) -> subprocess.Popen:
+@contextmanager
+def gunicorn_serving(insert_method: str, port: int = PORT) -> Iterator[subprocess.Popen]:
+    """gunicorn on this benchmark's database for the `with` block, stopped after it."""
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -89,11 +93,17 @@ def _gunicorn(insert_method: str, port: int = PORT) -> subprocess.Popen:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
-                return process
+                break
         except OSError:
             time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
+    else:
+        process.kill()
+        raise RuntimeError("gunicorn did not start")
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def _post(raw_key: str, body: bytes) -> int:
@@ -150,8 +160,7 @@ def _default_path(admin) -> list[tuple[str, str]]:
         json.dumps({"events": [_event(20_000 + b, i) for i in range(BATCH)]}).encode() for b in range(BATCHES)
     ]
     rows = []
-    server = _gunicorn("auto")
-    try:
+    with gunicorn_serving("auto"):
         _throughput([(key, json.dumps(_event(9_999, n)).encode()) for n, key in enumerate(fleet_keys * 3)])
         elapsed = _throughput([(raw_key, body) for body in singles])
         rows.append(("single-event POST, auto, one agent", f"{SINGLES / elapsed:,.0f} requests/s"))
@@ -159,9 +168,6 @@ def _default_path(admin) -> list[tuple[str, str]]:
         rows.append((f"single-event POST, auto, {CLIENTS} agents", f"{SINGLES / elapsed:,.0f} requests/s"))
         elapsed = _throughput([(fleet_keys[n % CLIENTS], body) for n, body in enumerate(batches)])
         rows.append((f"batch ingest, auto, {CLIENTS} agents", f"{BATCHES * BATCH / elapsed:,.0f} events/s"))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return rows
 
 
@@ -178,15 +184,11 @@ def measure() -> list[tuple[str, str]]:
         bodies = [
             json.dumps({"events": [_event(b, i) for i in range(BATCH)]}).encode() for b in range(BATCHES)
         ]
-        server = _gunicorn(method)
-        try:
+        with gunicorn_serving(method):
             _throughput([(raw_key, body) for body in bodies[:2]])  # warm up every worker
             elapsed = _throughput([(raw_key, body) for body in bodies[2:]])
             events = (BATCHES - 2) * BATCH
             rows.append((f"batch ingest, {BATCH}/batch, {method}", f"{events / elapsed:,.0f} events/s"))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         stored = AuditEvent.objects.filter(agent=agent).count()
         rows.append((f"  stored for {method}", f"{stored:,} events"))
     rows += _default_path(admin)

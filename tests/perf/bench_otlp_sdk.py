@@ -14,7 +14,7 @@ from apps.accounts.services import user_create
 from apps.audit.models import AuditEvent
 from apps.registry import services
 from tests.audit.otlp_helpers import export, tool_span
-from tests.perf.bench_ingest import CLIENTS, _gunicorn
+from tests.perf.bench_ingest import CLIENTS, gunicorn_serving
 from tests.perf.tables import print_table
 
 PORT = 8797  # not bench_ingest's: the two may run at once from different checkouts
@@ -95,14 +95,10 @@ def measure() -> list[tuple[str, str]]:
             actor=admin, slug=f"otlp-fleet-{n}", name=f"otlp {n}", owner=admin, risk_tier="low"
         )
         keys.append(services.agent_key_create(agent=agent, actor=admin)[1])
-    server = _gunicorn("copy", PORT)
-    try:
+    with gunicorn_serving("copy", PORT):
         _post_otlp(keys[0], _export_body(-1))  # warm up
         rows = _otlp_rows(keys)
         rows += _sdk_rows(keys[0])
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     rows.append(("stored spans and events", f"{AuditEvent.objects.filter(actor_type='agent').count():,}"))
     return rows
 
